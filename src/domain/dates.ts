@@ -1,0 +1,41 @@
+/**
+ * Calendar dates are ISO strings (`YYYY-MM-DD`) everywhere: they sort, compare and serialise
+ * as themselves, and carry no time zone to get wrong. Instants are epoch milliseconds.
+ */
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+export function isIsoDate(value: unknown): value is IsoDate {
+  if (typeof value !== 'string') return false;
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.toISOString().slice(0, 10) === value;
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** The calendar date (UTC) of an instant. */
+export function dateOf(epochMs: number): IsoDate {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+/** `2021-07-31` → `20210731`, as in ESR file names and records. */
+export function compactDate(date: IsoDate): string {
+  return date.replaceAll('-', '');
+}
+
+/** `20210731` → `2021-07-31`; null when it is not a real date. */
+export function expandDate(compact: string): IsoDate | null {
+  if (!/^\d{8}$/.test(compact)) return null;
+  const date = `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}`;
+  return isIsoDate(date) ? date : null;
+}

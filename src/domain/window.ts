@@ -1,0 +1,29 @@
+import { addDays, type IsoDate } from './dates.js';
+
+/** An applicant goes out when the placement starts between 2 days and 13 weeks after the run date. */
+export const WINDOW_START_DAYS = 2;
+export const WINDOW_END_DAYS = 13 * 7;
+
+export interface DateRange {
+  /** Inclusive. */
+  from: IsoDate;
+  /** Inclusive. */
+  to: IsoDate;
+}
+
+export function exportWindow(runDate: IsoDate): DateRange {
+  return { from: addDays(runDate, WINDOW_START_DAYS), to: addDays(runDate, WINDOW_END_DAYS) };
+}
+
+export function isInWindow(startDate: IsoDate, runDate: IsoDate): boolean {
+  const { from, to } = exportWindow(runDate);
+  return startDate >= from && startDate <= to;
+}
+
+/**
+ * A record still waiting for export whose start is less than 2 days away (or already past)
+ * can no longer make it: no later run's window includes it. That is the harm of 2021.
+ */
+export function hasMissedExport(startDate: IsoDate, asOf: IsoDate): boolean {
+  return startDate < addDays(asOf, WINDOW_START_DAYS);
+}

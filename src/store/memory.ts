@@ -1,0 +1,140 @@
+import type { IsoDate } from '../domain/dates.js';
+import type { OfficeCode } from '../domain/offices.js';
+import type { ExportRecord, FileType } from '../domain/records.js';
+import type { Batch, BatchState, CounterValue, RecordQuery, Store } from './store.js';
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The in-memory store: same semantics as the Mongo store (held to the same contract suite),
+ * copies in and out so callers never share state with it. Every method is atomic, like a
+ * single-document MongoDB operation; the simulator adds latency and interleaving around them.
+ */
+export class MemoryStore implements Store {
+  private readonly records = new Map<string, ExportRecord>();
+  /** Records per office and type, so selection does not scan other offices. */
+  private readonly byOfficeAndType = new Map<string, Set<string>>();
+  private readonly batches = new Map<string, Batch>();
+  private readonly counters = new Map<string, CounterValue>();
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async insertRecords(records: readonly ExportRecord[]): Promise<void> {
+    for (const record of records) {
+      if (this.records.has(record.id)) throw new Error(`duplicate record id ${record.id}`);
+    }
+    for (const record of records) {
+      this.records.set(record.id, structuredClone(record));
+      const key = `${record.type}:${record.office}`;
+      let ids = this.byOfficeAndType.get(key);
+      if (!ids) this.byOfficeAndType.set(key, (ids = new Set()));
+      ids.add(record.id);
+    }
+  }
+
+  async findExportable(type: FileType, office: OfficeCode, from: IsoDate, to: IsoDate): Promise<ExportRecord[]> {
+    const found: ExportRecord[] = [];
+    for (const id of this.byOfficeAndType.get(`${type}:${office}`) ?? []) {
+      const record = this.records.get(id)!;
+      if (record.status === 'TO_EXPORT' && record.batchKey === null && record.startDate >= from && record.startDate <= to) {
+        found.push(structuredClone(record));
+      }
+    }
+    return found.sort(byId);
+  }
+
+  async claimRecords(batchKey: string, ids: readonly string[]): Promise<number> {
+    let ours = 0;
+    for (const id of ids) {
+      const record = this.records.get(id);
+      if (!record || record.status !== 'TO_EXPORT') continue;
+      if (record.batchKey === null) record.batchKey = batchKey;
+      if (record.batchKey === batchKey) ours++;
+    }
+    return ours;
+  }
+
+  async markExported(batchKey: string, fileName: string, exportedAt: number): Promise<number> {
+    let changed = 0;
+    for (const record of this.records.values()) {
+      if (record.batchKey === batchKey && record.status === 'TO_EXPORT') {
+        record.status = 'EXPORTED';
+        record.fileName = fileName;
+        record.exportedAt = exportedAt;
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  async findRecords(query: RecordQuery): Promise<ExportRecord[]> {
+    const candidates =
+      query.type && query.office
+        ? [...(this.byOfficeAndType.get(`${query.type}:${query.office}`) ?? [])].map((id) => this.records.get(id)!)
+        : [...this.records.values()];
+    return candidates
+      .filter(
+        (r) =>
+          (query.type === undefined || r.type === query.type) &&
+          (query.office === undefined || r.office === query.office) &&
+          (query.status === undefined || r.status === query.status) &&
+          (query.startBefore === undefined || r.startDate < query.startBefore) &&
+          (query.batchKey === undefined || r.batchKey === query.batchKey),
+      )
+      .map((r) => structuredClone(r))
+      .sort(byId);
+  }
+
+  async findBatch(key: string): Promise<Batch | null> {
+    const batch = this.batches.get(key);
+    return batch ? structuredClone(batch) : null;
+  }
+
+  async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
+    return [...this.batches.values()]
+      .filter((b) => b.type === type && b.office === office && b.state !== 'complete')
+      .map((b) => structuredClone(b))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async listBatches(): Promise<Batch[]> {
+    return [...this.batches.values()].map((b) => structuredClone(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async createBatch(batch: Batch): Promise<'created' | 'exists'> {
+    if (this.batches.has(batch.key)) return 'exists';
+    this.batches.set(batch.key, structuredClone(batch));
+    return 'created';
+  }
+
+  async advanceBatch(key: string, from: BatchState, to: BatchState): Promise<boolean> {
+    const batch = this.batches.get(key);
+    if (!batch || batch.state !== from) return false;
+    batch.state = to;
+    return true;
+  }
+
+  async readCounter(name: string): Promise<CounterValue> {
+    return { ...(this.counters.get(name) ?? { value: 0, version: 0 }) };
+  }
+
+  async compareAndSetCounter(name: string, expectedVersion: number, value: number): Promise<boolean> {
+    const current = this.counters.get(name) ?? { value: 0, version: 0 };
+    if (current.version !== expectedVersion) return false;
+    this.counters.set(name, { value, version: expectedVersion + 1 });
+    return true;
+  }
+
+  async incrementCounter(name: string): Promise<number> {
+    const current = this.counters.get(name) ?? { value: 0, version: 0 };
+    const next = { value: current.value + 1, version: current.version + 1 };
+    this.counters.set(name, next);
+    return next.value;
+  }
+
+  /** In one process a transaction cannot be interleaved; the simulator models its conflicts. */
+  async incrementCounterInTransaction(name: string): Promise<number> {
+    return this.incrementCounter(name);
+  }
+}
