@@ -72,3 +72,10 @@ export interface Broker {
   readonly deadLetters: DeadLetterQueue;
   close(): Promise<void>;
 }
+
+/**
+ * The retry a broker applies to a command whose handling failed retryably (a Counter conflict).
+ * `none` replays 2021: the policy was lost, and a failed command is gone.
+ * `budget`: at most `maxDeliveries` deliveries in all, `delayMs` apart, then the DLQ.
+ */
+export type RetryConfig = { mode: 'none' } | { mode: 'budget'; maxDeliveries: number; delayMs: number };
