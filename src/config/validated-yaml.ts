@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+
+/** Bad input: names file, line, column and what was expected. Exit code 2. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly exitCode = 2;
+
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    readonly column: number | null,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}${line === null ? '' : `:${line}${column === null ? '' : `:${column}`}`}: ${detail}`, options);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats.default(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** Finds the YAML node at a JSON pointer; with `key`, the key node of that entry in the map instead. */
+function nodeAt(root: Node | null, pointer: string, key?: string): Node | null {
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  let node: Node | null = root;
+  for (const segment of segments) {
+    if (isMap(node)) node = (node.get(segment, true) as Node | undefined) ?? node;
+    else if (isSeq(node)) node = (node.get(Number(segment), true) as Node | undefined) ?? node;
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+    if (pair) return pair.key as Node;
+  }
+  return node;
+}
+
+function describe(error: ErrorObject): { pointer: string; key?: string; text: string } {
+  const where = error.instancePath === '' ? 'the document' : error.instancePath.slice(1).replaceAll('/', '.');
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return {
+        pointer: error.instancePath,
+        key: String(params.additionalProperty),
+        text: `unknown key '${String(params.additionalProperty)}' in ${where}`,
+      };
+    case 'required':
+      return { pointer: error.instancePath, text: `${where} is missing required key '${String(params.missingProperty)}'` };
+    case 'enum':
+      return {
+        pointer: error.instancePath,
+        text: `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    default:
+      return { pointer: error.instancePath, text: `${where} ${error.message ?? 'is invalid'}` };
+  }
+}
+
+/**
+ * Parses YAML keeping node positions, validates it against a JSON Schema, and maps the first
+ * error back to the line and column of the offending node. Throws InputError.
+ */
+export function parseValidatedYaml<T>(text: string, file: string, schema: object): T {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const syntaxError = document.errors[0];
+  if (syntaxError) {
+    const position = syntaxError.linePos?.[0];
+    const message = (syntaxError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(file, position?.line ?? null, position?.col ?? null, `invalid YAML: ${message}`);
+  }
+  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  const validate = validatorFor(schema);
+  if (validate(data)) return data as T;
+
+  // Report the most specific error first: the one deepest in the document.
+  const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  const first = describe(errors[0]!);
+  const node = nodeAt(document.contents as Node | null, first.pointer, first.key);
+  const offset = node?.range?.[0];
+  const position = offset === undefined ? null : lineCounter.linePos(offset);
+  const others = errors.length > 1 ? ` (and ${errors.length - 1} more problem(s))` : '';
+  throw new InputError(file, position?.line ?? 1, position?.col ?? 1, `${first.text}${others}`);
+}
+
+export async function readValidatedYaml<T>(file: string, schema: object): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(file, null, null, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})`, { cause: error });
+  }
+  return parseValidatedYaml<T>(text, file, schema);
+}
