@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Option, type Command } from 'commander';
+import type { Broker, RetryConfig } from '../../brokers/broker.js';
+import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
+import { isIsoDate } from '../../domain/dates.js';
+import { systemClock } from '../../engine/clock.js';
+import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
+import { FolderOutbox } from '../../engine/outboxes/folder.js';
+import { MemoryStore } from '../../store/memory.js';
+import { loadStateFile, saveStateFile } from '../../store/snapshot-file.js';
+import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
+import { CliError } from '../errors.js';
+
+export interface CommonOptions {
+  broker: BrokerKind;
+  amqpUrl: string;
+  sqsEndpoint?: string;
+  region: string;
+  state?: string;
+  mongodbUri?: string;
+  counter: CounterStrategy;
+  outbox: string;
+  retry: 'none' | 'budget';
+  maxDeliveries: string;
+  retryDelayMs: string;
+  log: boolean;
+}
+
+/** Options every engine command shares: where the broker, the store and the files are. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--broker <kind>', 'command broker').choices(BROKER_KINDS).default('memory'))
+    .addOption(new Option('--amqp-url <url>', 'RabbitMQ URL').env('AMQP_URL').default('amqp://guest:guest@127.0.0.1:5672'))
+    .addOption(new Option('--sqs-endpoint <url>', 'SQS endpoint (ElasticMQ, LocalStack, esr-export sqs-local)').env('SQS_ENDPOINT'))
+    .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION').default('eu-west-2'))
+    .addOption(new Option('--mongodb-uri <uri>', 'MongoDB connection string').env('MONGODB_URI'))
+    .addOption(new Option('--state <file>', 'without MongoDB: keep the in-memory store in this JSON file between commands'))
+    .addOption(
+      new Option('--counter <strategy>', 'sequence counter strategy').choices(['atomic', 'optimistic', 'transaction']).default(DEFAULT_COUNTER_STRATEGY),
+    )
+    .option('--outbox <dir>', 'folder the ESR files are written to', 'outbox')
+    .addOption(new Option('--retry <mode>', 'retry of failed commands (none replays 2021)').choices(['none', 'budget']).default('budget'))
+    .option('--max-deliveries <n>', 'deliveries before a command is dead-lettered', '20')
+    .option('--retry-delay-ms <ms>', 'delay between deliveries', '1000')
+    .option('--log', 'structured JSON logs on stderr', false);
+}
+
+export function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function isoDate(value: string, name: string): string {
+  if (!isIsoDate(value)) throw new CliError(`${name} must be a date YYYY-MM-DD, got '${value}'`);
+  return value;
+}
+
+export function retryConfigOf(options: CommonOptions): RetryConfig {
+  if (options.retry === 'none') return { mode: 'none' };
+  return {
+    mode: 'budget',
+    maxDeliveries: positiveInt(options.maxDeliveries, '--max-deliveries'),
+    delayMs: Number(options.retryDelayMs),
+  };
+}
+
+export interface EngineContext {
+  store: Store;
+  storeDescription: string;
+  broker: Broker;
+  outbox: FolderOutbox;
+  log: Logger;
+  newId: () => string;
+  /** Persists the state file (if any) and closes connections. */
+  close(): Promise<void>;
+}
+
+export async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
+  const log = options.log ? jsonLogger(writeErr, systemClock.now) : silentLogger;
+  const { store, description, closeStore } = await openConfiguredStore(options);
+  const broker = await createBroker({
+    kind: options.broker,
+    amqpUrl: options.amqpUrl,
+    sqsEndpoint: options.sqsEndpoint,
+    region: options.region,
+    retry: retryConfigOf(options),
+    clock: systemClock,
+    log,
+  });
+  await broker.setup();
+  return {
+    store,
+    storeDescription: description,
+    broker,
+    outbox: new FolderOutbox(options.outbox),
+    log,
+    newId: randomUUID,
+    async close() {
+      await broker.close();
+      await closeStore();
+    },
+  };
+}
+
+async function openConfiguredStore(options: CommonOptions) {
+  if (options.mongodbUri) {
+    const { MongoStore } = await import('../../store/mongo.js');
+    const store = await MongoStore.connect(options.mongodbUri);
+    await store.init();
+    return { store: store as Store, description: 'MongoDB (--mongodb-uri / MONGODB_URI)', closeStore: () => store.close() };
+  }
+  if (options.state) {
+    const file = options.state;
+    const store = await loadStateFile(file);
+    return { store: store as Store, description: `in-memory store kept in ${file}`, closeStore: () => saveStateFile(store, file) };
+  }
+  return {
+    store: new MemoryStore() as Store,
+    description: 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)',
+    closeStore: async () => undefined,
+  };
+}

@@ -1,0 +1,171 @@
+import { batchKeyOf, decodeCommand, parseCommand, type ExportCommand } from '../domain/command.js';
+import { renderEsrFile } from '../domain/esr-file.js';
+import { fileNameOf } from '../domain/file-name.js';
+import { validationError } from '../domain/records.js';
+import { exportWindow } from '../domain/window.js';
+import { StoreUnavailableError, WriteConflictError } from '../store/errors.js';
+import type { Batch, CounterStrategy, Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import { allocateSequence } from './counter.js';
+import { silentLogger, type Logger } from './log.js';
+import type { Outbox } from './outbox.js';
+import type { Outcome } from './outcome.js';
+
+/**
+ * The handler's steps, in order. Each one is either idempotent or guarded by the batch's state,
+ * so a crash before any of them, followed by a retry, loses nothing and duplicates nothing.
+ */
+export const HANDLER_STEPS = [
+  'select',
+  'allocate-sequence',
+  'open-batch',
+  'claim-records',
+  'write-file',
+  'mark-written',
+  'mark-exported',
+  'complete',
+] as const;
+export type HandlerStep = (typeof HANDLER_STEPS)[number];
+
+export interface HandlerDeps {
+  store: Store;
+  outbox: Outbox;
+  clock: Clock;
+  counterStrategy: CounterStrategy;
+  log?: Logger;
+  /** Called before each step; throwing from it injects a crash at that step (tests, simulator). */
+  beforeStep?: (step: HandlerStep, command: ExportCommand) => void | Promise<void>;
+}
+
+/**
+ * Handles one export command: select the office's records in the window, allocate a sequence
+ * number, write the file, mark the records EXPORTED. Never acks anything itself: the outcome
+ * tells the broker adapter what to do. An error it does not understand (a crash) propagates.
+ */
+export async function handleCommand(deps: HandlerDeps, body: unknown): Promise<Outcome> {
+  const parsed = typeof body === 'string' ? decodeCommand(body) : parseCommand(body);
+  if (!parsed.ok) {
+    (deps.log ?? silentLogger).log('warn', 'command rejected', { reason: parsed.error });
+    return { kind: 'invalid', reason: parsed.error };
+  }
+  const { command } = parsed;
+  const log = (deps.log ?? silentLogger).child({
+    correlationId: command.correlationId,
+    commandId: command.commandId,
+    office: command.localOffice,
+    type: command.type,
+    runDate: command.runDate,
+  });
+  try {
+    const outcome = await exportFor({ ...deps, log }, command);
+    log.log('info', 'command handled', { outcome: outcome.kind, ...outcome });
+    return outcome;
+  } catch (error) {
+    if (error instanceof WriteConflictError) {
+      log.log('warn', 'conflict', { reason: error.message });
+      return { kind: 'conflict', reason: error.message };
+    }
+    if (error instanceof StoreUnavailableError) {
+      log.log('warn', 'store unavailable', { reason: error.message });
+      return { kind: 'unavailable', reason: error.message };
+    }
+    throw error;
+  }
+}
+
+type Context = HandlerDeps & { log: Logger };
+
+async function exportFor(deps: Context, command: ExportCommand): Promise<Outcome> {
+  const { store, clock, log } = deps;
+  const step = (name: HandlerStep) => deps.beforeStep?.(name, command);
+  const key = batchKeyOf(command);
+
+  // An earlier command for this office and type may have stopped half-way (crash, then dead-lettered):
+  // finish its batch first, so its records are never held back by it.
+  for (const unfinished of await store.findUnfinishedBatches(command.type, command.localOffice)) {
+    if (unfinished.key !== key) await finishBatch(deps, command, unfinished, true);
+  }
+
+  await step('select');
+  const existing = await store.findBatch(key);
+  if (existing) return existing.state === 'complete' ? alreadyExported(store, existing) : finishBatch(deps, command, existing, true);
+
+  const window = exportWindow(command.runDate);
+  const candidates = await store.findExportable(command.type, command.localOffice, window.from, window.to);
+  const exportable = candidates.filter((record) => {
+    const problem = validationError(record);
+    if (problem) log.log('warn', 'record not exportable', { recordId: record.id, reason: problem });
+    return problem === null;
+  });
+  if (exportable.length === 0) return { kind: 'nothing-to-export' };
+
+  await step('allocate-sequence');
+  const sequence = await allocateSequence(store, deps.counterStrategy, command.type);
+
+  await step('open-batch');
+  const batch: Batch = {
+    key,
+    type: command.type,
+    office: command.localOffice,
+    runDate: command.runDate,
+    commandId: command.commandId,
+    correlationId: command.correlationId,
+    sequence,
+    fileName: fileNameOf({ office: command.localOffice, type: command.type, runDate: command.runDate, sequence }),
+    recordIds: exportable.map((record) => record.id),
+    state: 'open',
+    createdAt: clock.now(),
+  };
+  if ((await store.createBatch(batch)) === 'exists') {
+    // A duplicate of this command got there first: our sequence number is burnt, theirs stands.
+    log.log('warn', 'batch opened concurrently; sequence number burnt', { sequence });
+    const winner = (await store.findBatch(key))!;
+    return winner.state === 'complete' ? alreadyExported(store, winner) : finishBatch(deps, command, winner, true);
+  }
+  return finishBatch(deps, command, batch, false);
+}
+
+/** Drives a batch from its current state to complete. Safe to run twice, or by two handlers at once. */
+async function finishBatch(deps: Context, command: ExportCommand, batch: Batch, resumed: boolean): Promise<Outcome> {
+  const { store, outbox, clock } = deps;
+  const step = (name: HandlerStep) => deps.beforeStep?.(name, command);
+  let recordCount: number;
+
+  if (batch.state === 'open') {
+    await step('claim-records');
+    await store.claimRecords(batch.key, batch.recordIds);
+    // Once one claim has finished, the set of records this batch owns can no longer change.
+    const records = await store.findRecords({ batchKey: batch.key });
+    recordCount = records.length;
+
+    await step('write-file');
+    if (records.length > 0) {
+      const { type, office, runDate, sequence, createdAt } = batch;
+      await outbox.write(batch.fileName, renderEsrFile({ type, office, runDate, sequence, createdAt, records }));
+    }
+
+    await step('mark-written');
+    await store.advanceBatch(batch.key, 'open', 'written');
+  } else {
+    recordCount = (await store.findRecords({ batchKey: batch.key })).length;
+  }
+
+  if (batch.state !== 'complete') {
+    await step('mark-exported');
+    if (recordCount > 0) await store.markExported(batch.key, batch.fileName, clock.now());
+
+    await step('complete');
+    await store.advanceBatch(batch.key, 'written', 'complete');
+  }
+
+  if (recordCount === 0) {
+    deps.log.log('warn', 'batch lost all its records to other batches; sequence number burnt', { batch: batch.key });
+    return { kind: 'nothing-to-export' };
+  }
+  return { kind: 'exported', fileName: batch.fileName, recordCount, sequence: batch.sequence, resumed };
+}
+
+async function alreadyExported(store: Store, batch: Batch): Promise<Outcome> {
+  const records = await store.findRecords({ batchKey: batch.key });
+  return { kind: 'already-exported', fileName: records.length > 0 ? batch.fileName : null, recordCount: records.length };
+}
