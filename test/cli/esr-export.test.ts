@@ -1,0 +1,72 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/esr-export.js';
+import { OFFICE_CODES } from '../../src/domain/offices.js';
+
+let dir: string;
+beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'esr-export-cli-'))));
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+describe('esr-export', () => {
+  it('--version prints the package version', async () => {
+    const { code, out } = await run('--version');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('demo exports all 13 offices, APP and DNC, into the folder', async () => {
+    const outbox = join(dir, 'demo');
+    const { code, out } = await run('demo', '--outbox', outbox, '--per-office', '20');
+    expect(code).toBe(0);
+    expect(out).toMatch(/seeded \d+ synthetic records/);
+    const files = await readdir(outbox);
+    expect(files.filter((f) => f.endsWith('.DAT'))).toHaveLength(26);
+    expect(files.filter((f) => f.startsWith('.'))).toEqual([]); // no temp files left behind
+  });
+
+  it('seed, a scheduled run that skips SEV, then audit finds SEV stuck; a manual trigger clears it', async () => {
+    const state = join(dir, 'state.json');
+    const common = ['--state', state, '--outbox', join(dir, 'out')];
+    expect((await run('seed', ...common, '--date', '2021-07-31', '--per-office', '30', '--dnc-per-office', '0')).code).toBe(0);
+    const offices = OFFICE_CODES.filter((o) => o !== 'SEV').join(',');
+    const scheduled = await run('schedule', ...common, '--date', '2021-07-31', '--type', 'APP', '--offices', offices);
+    expect(scheduled.code).toBe(0);
+    expect(scheduled.out).toMatch(/12 file\(s\) written/);
+
+    const audit = await run('audit', ...common, '--as-of', '2021-08-01');
+    expect(audit.code).toBe(1);
+    expect(audit.out).toMatch(/SEV: \d+/);
+    expect(audit.out).not.toMatch(/LDN: /);
+
+    const json = JSON.parse((await run('audit', ...common, '--as-of', '2021-08-01', '--json')).out) as { stuck: { office: string }[] };
+    expect(json.stuck.length).toBeGreaterThan(0);
+    expect(new Set(json.stuck.map((r) => r.office))).toEqual(new Set(['SEV']));
+
+    const trigger = await run('trigger', ...common, '--office', 'SEV', '--type', 'APP', '--date', '2021-07-31');
+    expect(trigger.code).toBe(0);
+    expect(trigger.out).toMatch(/exported \d+ record\(s\) to DE_SEV_APP_20210731_00000013\.DAT/);
+    expect((await run('audit', ...common, '--as-of', '2021-08-01')).code).toBe(0);
+  });
+
+  it.each([
+    [['trigger', '--office', 'XXX', '--date', '2021-08-01'], /unknown office code\(s\) XXX/],
+    [['trigger', '--office', 'SEV', '--date', '2021-02-30'], /--date must be a date YYYY-MM-DD/],
+    [['audit'], /required option '--as-of <date>'/],
+    [['run', '--consumers', 'zero'], /--consumers must be a positive integer/],
+    [['nonsense'], /unknown command 'nonsense'/],
+  ])('bad input %j: one clear line, exit 2, no stack trace', async (argv, message) => {
+    const { code, err } = await run(...argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { addDays } from '../../src/domain/dates.js';
+import { OFFICE_CODES } from '../../src/domain/offices.js';
+import { generateRecords } from '../../src/domain/synthetic.js';
+import { auditStuckRecords } from '../../src/engine/audit.js';
+import { fixedClock } from '../../src/engine/clock.js';
+import { handleCommand } from '../../src/engine/handle-command.js';
+import { MemoryOutbox } from '../../src/engine/outboxes/memory.js';
+import { burstCommands, nextRun } from '../../src/engine/schedule.js';
+import { MemoryStore } from '../../src/store/memory.js';
+
+describe('audit of stuck records', () => {
+  it('finds exactly the records of a deliberately skipped export, with the reason', async () => {
+    const store = new MemoryStore();
+    const records = generateRecords({ seed: 3, appPerOffice: 20, startFrom: '2021-08-02', startTo: '2021-08-12', invalidRate: 0 });
+    await store.insertRecords(records);
+    const deps = { store, outbox: new MemoryOutbox(), clock: fixedClock(0), counterStrategy: 'atomic' as const };
+    let id = 0;
+    const commands = burstCommands('APP', '2021-07-31', () => `id-${++id}`).filter((c) => c.localOffice !== 'SEV');
+    for (const command of commands) expect((await handleCommand(deps, command)).kind).toBe('exported');
+
+    const asOf = '2021-08-01';
+    const report = await auditStuckRecords(store, asOf);
+    const expected = records
+      .filter((r) => r.office === 'SEV' && r.status === 'TO_EXPORT' && r.startDate < addDays(asOf, 2))
+      .map((r) => r.id)
+      .sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(report.stuck.map((r) => r.id)).toEqual(expected);
+    expect(Object.keys(report.byOffice)).toEqual(['SEV']);
+    expect(report.stuck.every((r) => r.reason.includes('no export run picked it up'))).toBe(true);
+  });
+
+  it('reports nothing when every run went out', async () => {
+    const store = new MemoryStore();
+    await store.insertRecords(generateRecords({ seed: 4, appPerOffice: 5, startFrom: '2021-08-02', startTo: '2021-08-06', invalidRate: 0, deletedRate: 0 }));
+    const deps = { store, outbox: new MemoryOutbox(), clock: fixedClock(0), counterStrategy: 'atomic' as const };
+    let id = 0;
+    for (const command of burstCommands('APP', '2021-07-31', () => `id-${++id}`)) await handleCommand(deps, command);
+    expect((await auditStuckRecords(store, '2021-08-01')).stuck).toEqual([]);
+  });
+});
+
+describe('schedule', () => {
+  it('fires one command per office, all at once', () => {
+    let id = 0;
+    const commands = burstCommands('DNC', '2021-07-31', () => `id-${++id}`);
+    expect(commands.map((c) => c.localOffice)).toEqual(OFFICE_CODES);
+    expect(new Set(commands.map((c) => c.commandId)).size).toBe(13);
+    expect(commands.every((c) => c.type === 'DNC' && c.runDate === '2021-07-31')).toBe(true);
+  });
+
+  it('knows the next daily run: APP at 14:00, DNC at 15:00', () => {
+    expect(nextRun(Date.parse('2021-07-31T09:00:00Z'))).toEqual({ type: 'APP', atMs: Date.parse('2021-07-31T14:00:00Z'), runDate: '2021-07-31' });
+    expect(nextRun(Date.parse('2021-07-31T14:00:00Z'))).toMatchObject({ type: 'DNC', runDate: '2021-07-31' });
+    expect(nextRun(Date.parse('2021-07-31T15:30:00Z'))).toMatchObject({ type: 'APP', runDate: '2021-08-01' });
+  });
+});
