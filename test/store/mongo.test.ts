@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/store/errors.js';
+import { isUnavailableError, MongoStore } from '../../src/store/mongo.js';
+import { probeMongo } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { ALLOWED_SKIP_PREFIX, printSkip } from '../support/skip.js';
+import { appRecord, batch, storeContract } from './store.contract.js';
+
+const probe = await probeMongo();
+const server = 'uri' in probe ? probe : null;
+if (!server) printSkip('MongoStore contract', 'unavailable' in probe ? probe.unavailable : 'no server');
+
+describe.skipIf(server === null)(`${ALLOWED_SKIP_PREFIX} MongoStore on a real server`, () => {
+  // One database per test, dropped at the end: test files run in parallel against one server.
+  const prefix = `esr_test_${randomUUID().slice(0, 8)}`;
+  let opened = 0;
+
+  afterAll(async () => {
+    if (!server) return;
+    const client = new MongoClient(server.uri);
+    try {
+      const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+      for (const { name } of databases) if (name.startsWith(prefix)) await client.db(name).dropDatabase();
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  storeContract('MongoStore', () => MongoStore.connect(server!.uri, { dbName: `${prefix}_${++opened}` }));
+});
+
+/** No server needed: every method must fail as StoreUnavailableError, wrapped once, with the driver's error as cause. */
+describe('MongoStore error boundary (no server needed)', () => {
+  const NOWHERE = 'mongodb://127.0.0.1:1/esr';
+
+  it('connect fails as StoreUnavailableError with the server-selection error as cause', async () => {
+    const failure = await MongoStore.connect(NOWHERE, { serverSelectionTimeoutMS: 200 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as Error).message).toMatch(/^MongoDB unavailable during connect: /);
+    expect((failure as Error).cause).toBeInstanceOf(MongoServerSelectionError);
+  });
+
+  it('every Store method fails as StoreUnavailableError when no server answers', async () => {
+    const calls: Record<string, (store: Store) => Promise<unknown>> = {
+      init: (store) => store.init(),
+      insertRecords: (store) => store.insertRecords([appRecord('a')]),
+      findExportable: (store) => store.findExportable('APP', 'LDN', '2021-08-02', '2021-10-30'),
+      claimRecords: (store) => store.claimRecords('k', ['a']),
+      markExported: (store) => store.markExported('k', 'f', 1),
+      findRecords: (store) => store.findRecords({}),
+      findBatch: (store) => store.findBatch('k'),
+      findUnfinishedBatches: (store) => store.findUnfinishedBatches('APP', 'LDN'),
+      listBatches: (store) => store.listBatches(),
+      createBatch: (store) => store.createBatch(batch('k')),
+      advanceBatch: (store) => store.advanceBatch('k', 'open', 'written'),
+      readCounter: (store) => store.readCounter('APP'),
+      compareAndSetCounter: (store) => store.compareAndSetCounter('APP', 0, 1),
+      incrementCounter: (store) => store.incrementCounter('APP'),
+      incrementCounterInTransaction: (store) => store.incrementCounterInTransaction('APP'),
+    };
+    // A client per call: the first failed automatic connect closes a client's topology.
+    const failures = await Promise.all(
+      Object.entries(calls).map(async ([name, call]) => {
+        const store = new MongoStore(new MongoClient(NOWHERE, { serverSelectionTimeoutMS: 200 }));
+        const failure = await call(store).then(() => 'resolved', (error: unknown) => error);
+        await store.close();
+        return [name, failure] as const;
+      }),
+    );
+    for (const [name, failure] of failures) {
+      expect(failure, name).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as Error).message, name).toContain(`during ${name}:`);
+      expect((failure as Error).cause, name).toBeInstanceOf(MongoServerSelectionError);
+    }
+  });
+
+  it('a driver error wrapped in a MongoBulkWriteError (insertMany) is still an outage, unwrapped as cause', async () => {
+    const client = new MongoClient(NOWHERE, { serverSelectionTimeoutMS: 200 });
+    await client.connect().catch(() => undefined); // the failed connect leaves the topology closed
+    const store = new MongoStore(client);
+    const failure = await store.insertRecords([appRecord('a')]).catch((error: unknown) => error);
+    await store.close();
+    expect(failure).toBeInstanceOf(StoreUnavailableError);
+    expect((failure as Error).cause).toBeInstanceOf(MongoTopologyClosedError);
+  });
+
+  it('isUnavailableError: outages yes; conflicts, duplicates and plain errors no', async () => {
+    const selection = await new MongoClient(NOWHERE, { serverSelectionTimeoutMS: 100 }).connect().catch((error: unknown) => error);
+    expect(selection).toBeInstanceOf(MongoServerSelectionError);
+    expect(isUnavailableError(selection)).toBe(true);
+    expect(isUnavailableError(new MongoServerError({ message: 'not primary', code: 10107 }))).toBe(true);
+    expect(isUnavailableError(new MongoServerError({ message: 'stepped down', code: 189 }))).toBe(true);
+    expect(isUnavailableError(new MongoServerError({ message: 'E11000 duplicate key', code: 11000 }))).toBe(false);
+    expect(isUnavailableError(new MongoServerError({ message: 'WriteConflict', code: 112 }))).toBe(false);
+    expect(isUnavailableError(new Error('ECONNREFUSED'))).toBe(false);
+    expect(isUnavailableError(new StoreUnavailableError('already wrapped'))).toBe(false);
+  });
+});
