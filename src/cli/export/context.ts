@@ -6,7 +6,7 @@ import { isIsoDate } from '../../domain/dates.js';
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
-import { MemoryStore } from '../../store/memory.js';
+import { openStore } from '../../store/open-store.js';
 import { loadStateFile, saveStateFile } from '../../store/snapshot-file.js';
 import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
 import { CliError } from '../errors.js';
@@ -104,20 +104,13 @@ export async function openContext(options: CommonOptions, writeErr: (text: strin
 }
 
 async function openConfiguredStore(options: CommonOptions) {
-  if (options.mongodbUri) {
-    const { MongoStore } = await import('../../store/mongo.js');
-    const store = await MongoStore.connect(options.mongodbUri);
-    await store.init();
-    return { store: store as Store, description: 'MongoDB (--mongodb-uri / MONGODB_URI)', closeStore: () => store.close() };
-  }
-  if (options.state) {
+  if (options.state && !options.mongodbUri) {
     const file = options.state;
     const store = await loadStateFile(file);
     return { store: store as Store, description: `in-memory store kept in ${file}`, closeStore: () => saveStateFile(store, file) };
   }
-  return {
-    store: new MemoryStore() as Store,
-    description: 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)',
-    closeStore: async () => undefined,
-  };
+  // An embedded server would forget everything when this command exits: only a real MongoDB or memory here.
+  const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, embedded: false, env: {} });
+  const description = options.mongodbUri ? opened.description : 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)';
+  return { store: opened.store, description, closeStore: () => opened.stop() };
 }
