@@ -13,6 +13,14 @@ function hashLabel(label: string): number {
   return hash >>> 0;
 }
 
+/** splitmix32 finaliser: neighbouring seeds must not give neighbouring first draws. */
+function scramble(seed: number): number {
+  let z = (seed + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) | 0;
+}
+
 /**
  * The only source of randomness in domain, engine and simulator code: seeded, so the same seed
  * gives the same data and the same timeline.
@@ -21,7 +29,7 @@ export class Random {
   private readonly generator: Generator;
 
   constructor(readonly seed: number) {
-    this.generator = xoroshiro128plus(seed | 0);
+    this.generator = xoroshiro128plus(scramble(seed | 0));
   }
 
   /** An independent stream for one subsystem: same seed and label, same stream. */
