@@ -5,7 +5,7 @@ import type { Outcome } from '../engine/outcome.js';
 export interface Delivery {
   /** The raw message body (JSON text of an ExportCommand, or garbage: the handler validates). */
   body: string;
-  /** Broker message id (AMQP message-id / SQS MessageId). */
+  /** The command's id, carried by the message (AMQP message-id / an SQS message attribute): it survives replays. */
   messageId: string;
   correlationId: string | null;
   /** 1 on the first delivery; from x-delivery-count / x-death / ApproximateReceiveCount. */

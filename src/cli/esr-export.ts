@@ -5,6 +5,7 @@ import { processIo, type Io } from './io.js';
 import { registerEngineCommands } from './export/commands.js';
 import { registerDemo } from './export/demo.js';
 import { registerDlqCommands } from './export/dlq.js';
+import { registerSqsLocal } from './export/sqs-local.js';
 
 /** `esr-export`: the ESR export engine's commands. Returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -18,6 +19,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerEngineCommands(program, io, setExitCode);
   registerDlqCommands(program, io, setExitCode);
   registerDemo(program, io, setExitCode);
+  registerSqsLocal(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

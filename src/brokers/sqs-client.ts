@@ -1,0 +1,88 @@
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+
+/**
+ * The SDK boundary of the SQS adapter: how the client is made, and the one place vendor errors
+ * are wrapped (with `cause`) and classified.
+ */
+
+/** SQS cannot be reached (network, DNS, timeout, throttled beyond the SDK's own retries). */
+export class SqsUnavailableError extends Error {
+  override readonly name = 'SqsUnavailableError';
+}
+
+/** SQS answered with an error: `code` is the SDK's exception name (QueueDoesNotExist, ...). */
+export class SqsRequestError extends Error {
+  override readonly name = 'SqsRequestError';
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const CONNECTION_NAMES = new Set(['TimeoutError', 'NetworkingError', 'RequestTimeout', 'RequestTimeoutException', 'RequestThrottled', 'ThrottlingException']);
+
+/** True when trying again later may help: the endpoint is unreachable or asked us to slow down. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof SqsUnavailableError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  if (CONNECTION_NAMES.has(error.name)) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && isConnectionError(cause);
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Wraps an SDK error once, at the boundary. Already-wrapped errors pass through. */
+export function wrapSqsError(what: string, error: unknown): Error {
+  if (error instanceof SqsUnavailableError || error instanceof SqsRequestError) return error;
+  if (isConnectionError(error)) return new SqsUnavailableError(`${what}: SQS unreachable: ${messageOf(error)}`, { cause: error });
+  const code = error instanceof Error ? error.name : 'Unknown';
+  return new SqsRequestError(`${what}: ${code}: ${messageOf(error)}`, code, { cause: error });
+}
+
+/** Calls SQS and wraps what it throws. */
+export async function callSqs<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw wrapSqsError(what, error);
+  }
+}
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host === '::1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A client with the standard AWS credential chain and region. For a loopback endpoint (the local
+ * endpoint, ElasticMQ, LocalStack) with no credentials configured, placeholder credentials are
+ * used: those emulators accept any signature.
+ */
+export function createSqsClient(options: { region?: string; endpoint?: string }): SQSClient {
+  const config: SQSClientConfig = {};
+  if (options.region) config.region = options.region;
+  if (options.endpoint) {
+    config.endpoint = options.endpoint;
+    config.region ??= process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+    const configured = process.env['AWS_ACCESS_KEY_ID'] || process.env['AWS_PROFILE'];
+    if (isLoopback(options.endpoint) && !configured) config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  }
+  return new SQSClient(config);
+}

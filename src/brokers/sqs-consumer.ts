@@ -1,0 +1,98 @@
+import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '../engine/log.js';
+import type { ConsumeOptions, Consumption } from './broker.js';
+import { isAbortError, isConnectionError } from './sqs-client.js';
+
+export interface SqsConsumerSide {
+  client: SQSClient;
+  queueUrl: string;
+  waitTimeSeconds: number;
+  log: Logger;
+  /** Handles one message to the end (delete, delay or dead-letter). */
+  handle(message: Message): Promise<void>;
+}
+
+/** Backoff after a failed receive: doubles from 100 ms up to 5 s, so an unreachable SQS is not hammered. */
+const RECEIVE_BACKOFF_MS = { initial: 100, max: 5_000 };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `consumers` long-polling loops on one queue. Each receives up to `prefetch` messages (at most 10,
+ * SQS's limit) and handles them concurrently before polling again. `stop()` aborts the pending
+ * polls (a message SQS handed to an aborted poll comes back after its visibility timeout, as on
+ * AWS), lets in-flight messages finish, then resolves.
+ */
+export function runSqsConsumers(side: SqsConsumerSide, options: ConsumeOptions): Consumption {
+  const consumers = Math.max(1, options.consumers ?? 1);
+  const prefetch = Math.min(10, Math.max(1, options.prefetch ?? 1));
+  const polls = new AbortController();
+  let stopping = false;
+  let inFlight = 0;
+  let lastActivity = performance.now();
+
+  const receive = async (): Promise<Message[]> => {
+    const answer = await side.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: side.queueUrl,
+        MaxNumberOfMessages: prefetch,
+        WaitTimeSeconds: side.waitTimeSeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+      { abortSignal: polls.signal },
+    );
+    return answer.Messages ?? [];
+  };
+
+  const loop = async () => {
+    let backoffMs = RECEIVE_BACKOFF_MS.initial;
+    while (!stopping) {
+      let messages: Message[];
+      try {
+        messages = await receive();
+        backoffMs = RECEIVE_BACKOFF_MS.initial;
+      } catch (error) {
+        if (stopping || isAbortError(error)) break;
+        side.log.log('error', 'receive failed', { error: error instanceof Error ? error.message : String(error), connection: isConnectionError(error), retryInMs: backoffMs });
+        await sleep(backoffMs);
+        backoffMs = Math.min(RECEIVE_BACKOFF_MS.max, backoffMs * 2);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      inFlight += messages.length;
+      lastActivity = performance.now();
+      await Promise.all(
+        messages.map(async (message) => {
+          try {
+            await side.handle(message);
+          } catch (error) {
+            // The message stays on the queue and comes back after its visibility timeout.
+            side.log.log('error', 'could not settle a message', { error: error instanceof Error ? error.message : String(error) });
+          } finally {
+            inFlight -= 1;
+          }
+        }),
+      );
+      lastActivity = performance.now();
+    }
+  };
+
+  const workers = Array.from({ length: consumers }, () => loop());
+  const stopped = Promise.all(workers).then(() => undefined);
+  const stop = async () => {
+    stopping = true;
+    polls.abort();
+    await stopped;
+  };
+
+  if (options.stopWhenIdleMs !== undefined) {
+    const idleMs = options.stopWhenIdleMs;
+    const timer = setInterval(() => {
+      if (inFlight === 0 && performance.now() - lastActivity >= idleMs) void stop();
+    }, Math.max(10, Math.min(100, idleMs / 4)));
+    void stopped.finally(() => clearInterval(timer));
+  }
+
+  return { stop, stopped };
+}
