@@ -82,7 +82,13 @@ export function parseValidatedYaml<T>(text: string, file: string, schema: object
     const message = (syntaxError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new InputError(file, position?.line ?? null, position?.col ?? null, `invalid YAML: ${message}`);
   }
-  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // e.g. an unresolved alias, or an alias bomb past maxAliasCount
+    throw new InputError(file, null, null, `invalid YAML: ${(error as Error).message}`, { cause: error });
+  }
   const validate = validatorFor(schema);
   if (validate(data)) return data as T;
 

@@ -42,3 +42,12 @@ describe('parseValidatedYaml', () => {
     expect(error.exitCode).toBe(2);
   });
 });
+
+describe('parseValidatedYaml on hostile YAML', () => {
+  it.each(['name: *nothing\n', 'a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nname: x\n'])(
+    'is an InputError, never a crash: %j',
+    (text) => {
+      expect(() => parseValidatedYaml(text, 'x.yaml', schema)).toThrow(InputError);
+    },
+  );
+});

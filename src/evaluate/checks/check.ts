@@ -1,0 +1,29 @@
+import type { Provenance, QueueSettings } from '../../sources/queue-settings.js';
+
+/** What one check concludes about one queue. Pure data: evaluation adds policy, env, severity and the fix. */
+export interface Verdict {
+  status: 'pass' | 'fail' | 'error';
+  expected: string;
+  actual: string;
+  message: string;
+  from: Provenance;
+}
+
+export interface CheckContext {
+  /** Every queue the environment's sources read, to resolve dead-letter targets. */
+  queues: readonly QueueSettings[];
+}
+
+/** A check over one queue; null when it does not apply (role-aware: a dead-letter queue needs no DLQ). */
+export type Check<Config> = (queue: QueueSettings, config: Config, context: CheckContext) => Verdict | null;
+
+/** Fail closed: a value the source cannot know (until apply, or without the broker version) never passes. */
+export function unknownUntilApply(what: string, expected: string, from: Provenance): Verdict {
+  return {
+    status: 'error',
+    expected,
+    actual: 'unknown',
+    message: `${what} is unknown: ${from.origin === 'broker-default' ? (from.detail ?? 'no default applies') : `known only after apply (${from.detail ?? from.source})`}; the check cannot be made`,
+    from,
+  };
+}

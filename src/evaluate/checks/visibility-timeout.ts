@@ -1,0 +1,24 @@
+import type { VisibilityTimeoutCheck } from '../../policy/types.js';
+import { describeProvenance, SQS_DEFAULT_VISIBILITY_SECONDS } from '../effective.js';
+import { unknownUntilApply, type Check } from './check.js';
+
+/** SQS only: a visibility timeout shorter than the handler makes a second consumer take the same message. */
+export const visibilityTimeout: Check<VisibilityTimeoutCheck> = (queue, config) => {
+  if (queue.broker !== 'sqs' || queue.role !== 'work') return null;
+  const needed = config.minHandlerTimeMultiple * config.handlerTimeSeconds;
+  const expected = `≥ ${needed} s (${config.minHandlerTimeMultiple} × handler time ${config.handlerTimeSeconds} s)`;
+  const setting = queue.visibilityTimeoutSeconds;
+  if (setting.unknown) return unknownUntilApply('the visibility timeout', expected, setting.from);
+  const value = setting.value ?? SQS_DEFAULT_VISIBILITY_SECONDS;
+  const actual = `${value} s (${setting.value === null ? 'SQS default' : describeProvenance(setting.from)})`;
+  if (value < needed) {
+    return {
+      status: 'fail',
+      expected,
+      actual,
+      message: `a message becomes visible again after ${value} s while its handler may still run: another consumer takes it too`,
+      from: setting.from,
+    };
+  }
+  return { status: 'pass', expected, actual, message: `visibility timeout ${value} s covers the handler`, from: setting.from };
+};

@@ -1,0 +1,82 @@
+import type { Location, Severity } from '../policy/types.js';
+
+/**
+ * The one type between evaluation and the reporters. `--format json` prints it as documented in
+ * docs/policies.md (a stable contract): add fields, never rename or remove them.
+ */
+export type Status = 'pass' | 'fail' | 'error' | 'waived';
+
+export interface Finding {
+  policy: string;
+  env: string;
+  /** The logical queue name (as policies and environments say it). */
+  queue: string;
+  /** A policy check (`retryBudget`, ...), `binding`, `exists`, `waiver`, or `parity.<setting>`. */
+  check: string;
+  severity: Severity;
+  status: Status;
+  expected: string;
+  actual: string;
+  message: string;
+  /** Where the actual value was read: source and origin (policy, x-argument, attribute, ...). */
+  source: string;
+  /** How to fix it: a `rabbitmqctl set_policy`, `aws sqs set-queue-attributes` or Terraform snippet. */
+  fix?: string;
+  /** The real queue (vhost/name, URL or ARN). */
+  queueId?: string;
+  /** The policy (or environment) line that asked for the check. */
+  location?: Location;
+  waiver?: { reason: string; expires: string };
+}
+
+export interface Summary {
+  passed: number;
+  failed: number;
+  errors: number;
+  waived: number;
+}
+
+export interface Report {
+  env: string;
+  baseline?: string;
+  summary: Summary;
+  findings: Finding[];
+}
+
+const STATUS_ORDER: Record<Status, number> = { error: 0, fail: 1, waived: 2, pass: 3 };
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+    a.policy.localeCompare(b.policy) ||
+    a.env.localeCompare(b.env) ||
+    a.queue.localeCompare(b.queue) ||
+    a.check.localeCompare(b.check)
+  );
+}
+
+export function summarize(findings: readonly Finding[]): Summary {
+  const count = (status: Status): number => findings.filter((finding) => finding.status === status).length;
+  return { passed: count('pass'), failed: count('fail'), errors: count('error'), waived: count('waived') };
+}
+
+/** Findings in a stable order (problems first) with their summary. */
+export function buildReport(env: string, baseline: string | undefined, findings: readonly Finding[]): Report {
+  const sorted = [...findings].sort(compareFindings);
+  return { env, ...(baseline === undefined ? {} : { baseline }), summary: summarize(sorted), findings: sorted };
+}
+
+/** True when the finding fails the run: a violated error-severity check. Warnings and notes are reported only. */
+export function isViolation(finding: Finding): boolean {
+  return finding.status === 'fail' && finding.severity === 'error';
+}
+
+/**
+ * The exit code, computed here and nowhere else (contract): 2 when any check could not be made
+ * (fail closed: an unknown value never passes), 1 when any error-severity check is violated, else 0.
+ */
+export function exitCode(report: Report): 0 | 1 | 2 {
+  if (report.findings.some((finding) => finding.status === 'error')) return 2;
+  if (report.findings.some(isViolation)) return 1;
+  return 0;
+}

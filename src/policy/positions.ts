@@ -1,0 +1,32 @@
+import { isMap, isSeq, type LineCounter, type Node } from 'yaml';
+
+/**
+ * Lines of nodes in a parsed YAML document: lets findings point at the policy line that asked for
+ * the check (SARIF regions, GitHub annotations) and errors at the line that is wrong.
+ */
+export class YamlLines {
+  constructor(
+    private readonly root: Node | null,
+    private readonly counter: LineCounter,
+  ) {}
+
+  /** Line (1-based) of the key at `path` in nested maps, or of the item for a numeric segment in a sequence. */
+  lineOf(path: (string | number)[]): number | undefined {
+    let node: Node | null = this.root;
+    let offset: number | undefined;
+    for (const segment of path) {
+      if (isMap(node) && typeof segment === 'string') {
+        const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === segment);
+        if (!pair) return undefined;
+        offset = (pair.key as Node).range?.[0];
+        node = pair.value as Node | null;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment] as Node | null;
+        offset = node?.range?.[0];
+      } else {
+        return undefined;
+      }
+    }
+    return offset === undefined ? undefined : this.counter.linePos(offset).line;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Finding } from '../evaluate/report.js';
+import type { Reporter } from './reporter.js';
+import { where } from './text.js';
+
+const escapeXml = (text: string): string =>
+  text.replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char] ?? char);
+
+function body(finding: Finding): string {
+  return [finding.message, `expected: ${finding.expected}`, `actual: ${finding.actual}`, `at: ${where(finding)}`, ...(finding.fix ? ['fix:', finding.fix] : [])].join('\n');
+}
+
+function testcase(finding: Finding): string {
+  const open = `    <testcase classname="${escapeXml(`${finding.policy}.${finding.env}`)}" name="${escapeXml(`${finding.queue} ${finding.check}`)}">`;
+  const attributes = `message="${escapeXml(finding.message)}" type="${escapeXml(`${finding.check}/${finding.severity}`)}"`;
+  switch (finding.status) {
+    case 'pass':
+      return `${open}</testcase>`;
+    case 'waived':
+      return `${open}\n      <skipped message="${escapeXml(`waived until ${finding.waiver?.expires ?? '?'}: ${finding.waiver?.reason ?? ''}`)}"/>\n    </testcase>`;
+    case 'fail':
+      return `${open}\n      <failure ${attributes}>${escapeXml(body(finding))}</failure>\n    </testcase>`;
+    case 'error':
+      return `${open}\n      <error ${attributes}>${escapeXml(body(finding))}</error>\n    </testcase>`;
+  }
+}
+
+function counts(findings: readonly Finding[]): string {
+  const count = (status: Finding['status']): number => findings.filter((finding) => finding.status === status).length;
+  return `tests="${findings.length}" failures="${count('fail')}" errors="${count('error')}" skipped="${count('waived')}"`;
+}
+
+export const reporter: Reporter = {
+  render(report) {
+    const policies = [...new Set(report.findings.map((finding) => finding.policy))];
+    const suites = policies.map((policy) => {
+      const findings = report.findings.filter((finding) => finding.policy === policy);
+      return [`  <testsuite name="${escapeXml(policy)}" ${counts(findings)}>`, ...findings.map(testcase), '  </testsuite>'].join('\n');
+    });
+    return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="policy-check ${escapeXml(report.env)}" ${counts(report.findings)}>`, ...suites, '</testsuites>', ''].join('\n');
+  },
+};

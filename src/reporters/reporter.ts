@@ -1,0 +1,32 @@
+import type { Report } from '../evaluate/report.js';
+
+export interface RenderOptions {
+  /** ANSI colours (table only): on a TTY unless NO_COLOR is set. */
+  color: boolean;
+}
+
+/** A pure function of the report: never prints, never mutates its input. */
+export interface Reporter {
+  render(report: Report, options: RenderOptions): string;
+}
+
+/** The registry: drives the `--format` choices. Modules load lazily to keep `--help` fast. */
+export const REPORTERS = {
+  table: { description: 'aligned table, coloured on a TTY (default)', load: () => import('./table.js') },
+  json: { description: 'the stable JSON schema of docs/policies.md', load: () => import('./json.js') },
+  junit: { description: 'JUnit XML for CI test tabs', load: () => import('./junit.js') },
+  sarif: { description: 'SARIF 2.1.0 for code scanning, anchored to policy lines', load: () => import('./sarif.js') },
+  github: { description: 'GitHub Actions annotations (plus a step summary)', load: () => import('./github.js') },
+  markdown: { description: 'Markdown for PR comments and step summaries', load: () => import('./markdown.js') },
+} as const satisfies Record<string, { description: string; load: () => Promise<{ reporter: Reporter }> }>;
+
+export type FormatName = keyof typeof REPORTERS;
+export const FORMAT_NAMES = Object.keys(REPORTERS) as FormatName[];
+
+export function isFormatName(name: string): name is FormatName {
+  return Object.hasOwn(REPORTERS, name);
+}
+
+export async function loadReporter(format: FormatName): Promise<Reporter> {
+  return (await REPORTERS[format].load()).reporter;
+}

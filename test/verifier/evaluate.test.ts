@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { bindQueues, type LoadedEnvironment } from '../../src/evaluate/bind.js';
+import { evaluate } from '../../src/evaluate/evaluate.js';
+import { exitCode } from '../../src/evaluate/report.js';
+import type { Policy } from '../../src/policy/types.js';
+import type { QueueSettings } from '../../src/sources/queue-settings.js';
+import { consumer, environment, policy, rabbitQueue, setting } from './fixtures.js';
+
+function loaded(name: string, queues: QueueSettings[], bindings: Record<string, string> = { 'export-commands': 'esr.queue.appfilegenerationcommand' }): LoadedEnvironment {
+  return bindQueues(environment(name, bindings), queues.map((settings) => ({ settings, source: `rabbitmq-live ${name}` })), new Map());
+}
+
+const dlq = rabbitQueue({ name: 'esr.dlq', id: '//esr.dlq', role: 'dead-letter', deadLetterTarget: setting(null) });
+const run = (policies: Policy[], target: LoadedEnvironment, asOf = '2026-11-27', baseline?: LoadedEnvironment) =>
+  evaluate({ policies, target, asOf, ...(baseline ? { baseline } : {}) });
+
+describe('evaluate: policies × bound queues → one report, one exit code', () => {
+  it('passes a healthy queue: exit 0', () => {
+    const report = run([policy()], loaded('local', [rabbitQueue(), dlq]));
+    expect(report.summary).toEqual({ passed: 3, failed: 0, errors: 0, waived: 0 });
+    expect(exitCode(report)).toBe(0);
+  });
+
+  it('a violated error-severity check exits 1 and says how to fix it', () => {
+    const report = run([policy()], loaded('aws', [rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>(2) }), dlq]));
+    const finding = report.findings[0];
+    expect(finding).toMatchObject({ policy: 'esr-export-commands', env: 'aws', queue: 'export-commands', check: 'retryBudget', status: 'fail', severity: 'error' });
+    expect(finding?.location).toEqual({ file: 'policies/esr-export-commands.yaml', line: 5 });
+    expect(finding?.fix).toContain(`rabbitmqctl set_policy --vhost '/' --apply-to queues --priority 10 'retry-esr.queue.appfilegenerationcommand' '^esr\\.queue\\.appfilegenerationcommand$' '{"delivery-limit":12,"dead-letter-exchange":"esr.dlx"}'`);
+    expect(exitCode(report)).toBe(1);
+  });
+
+  it('a violated warning is reported but does not fail the run', () => {
+    const report = run([policy()], loaded('aws', [rabbitQueue({ retryDelaySeconds: setting<number>(0) }), dlq]));
+    expect(report.summary.failed).toBe(1);
+    expect(exitCode(report)).toBe(0);
+  });
+
+  it('a queue bound but missing from the broker is a violation', () => {
+    const report = run([policy()], loaded('aws', [dlq]));
+    expect(report.findings).toMatchObject([{ check: 'exists', status: 'fail', location: { file: 'policies/environments/aws.yaml', line: 8 } }]);
+    expect(exitCode(report)).toBe(1);
+  });
+
+  it('a logical queue the environment does not bind cannot be checked: exit 2', () => {
+    const report = run([policy()], loaded('aws', [rabbitQueue()], { other: 'x' }));
+    expect(report.findings).toMatchObject([{ check: 'binding', status: 'error', location: { line: 3 } }]);
+    expect(exitCode(report)).toBe(2);
+  });
+
+  it('a bound queue whose role exempts it from every check still shows it exists', () => {
+    const report = run([policy({ appliesTo: ['dead-letters'] })], loaded('aws', [dlq], { 'dead-letters': 'esr.dlq' }));
+    expect(report.findings).toMatchObject([{ check: 'exists', status: 'pass' }]);
+  });
+
+  it('attaches the consumer config of a binding without mutating the source queue', () => {
+    const queue = rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>('unlimited') });
+    const target = bindQueues(environment('aws', { 'export-commands': queue.name }), [{ settings: queue, source: 's' }], new Map([['export-commands', consumer()]]));
+    expect(queue.consumer).toBeUndefined();
+    expect(exitCode(run([policy()], target))).toBe(0);
+  });
+});
+
+describe('waivers: reason and expiry, an expired one fails the run', () => {
+  const failing = () => loaded('aws', [rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>(2) }), dlq]);
+  const waived = (expires: string, env?: string) =>
+    policy({ waivers: [{ queue: 'export-commands', check: 'retryBudget', reason: 'migration in progress, see ticket ESR-123', expires, ...(env ? { env } : {}) }], waiverLines: [12] });
+
+  it('a live waiver turns the failure into waived: exit 0', () => {
+    const report = run([waived('2026-11-27')], failing());
+    expect(report.findings[0]).toMatchObject({ status: 'waived', waiver: { expires: '2026-11-27' } });
+    expect(exitCode(report)).toBe(0);
+  });
+
+  it('an expired waiver waives nothing and is a violation of its own', () => {
+    const report = run([waived('2026-11-26')], failing());
+    expect(report.findings.map((finding) => [finding.check, finding.status])).toEqual([
+      ['retryBudget', 'fail'],
+      ['waiver', 'fail'],
+      ['deadLetter', 'pass'],
+      ['retryDelay', 'pass'],
+    ]);
+    expect(report.findings[1]?.location).toEqual({ file: 'policies/esr-export-commands.yaml', line: 12 });
+    expect(exitCode(report)).toBe(1);
+  });
+
+  it('an expired waiver fails even when the queue now passes', () => {
+    expect(exitCode(run([waived('2020-01-01')], loaded('aws', [rabbitQueue(), dlq])))).toBe(1);
+  });
+
+  it('a waiver for another environment does not apply', () => {
+    expect(run([waived('2027-01-01', 'legacy')], failing()).findings[0]?.status).toBe('fail');
+  });
+});

@@ -1,0 +1,110 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/config/validated-yaml.js';
+import { loadEnvironment, loadPolicies, parseEnvironment, parsePolicy } from '../../src/policy/load.js';
+
+const FILE = 'policies/p.yaml';
+const valid = `name: p
+appliesTo: [export-commands]
+checks:
+  retryBudget: { minDeliveries: 13, maxDeliveries: 100, severity: error }
+  retryDelay: { minSeconds: 1, severity: warning }
+waivers:
+  - { queue: export-commands, check: retryDelay, reason: "wait queue arrives in sprint 12", expires: 2027-03-31 }
+`;
+
+function inputError(run: () => unknown): InputError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('policies: validated against schemas/policy.schema.json, every error at file:line:col', () => {
+  it('parses a valid policy with the lines of its checks and waivers', () => {
+    const policy = parsePolicy(valid, FILE);
+    expect(policy.checkLines).toEqual({ retryBudget: 4, retryDelay: 5 });
+    expect(policy.waiverLines).toEqual([7]);
+    expect(policy.appliesToLines).toEqual([2]);
+    expect(policy.waivers?.[0]?.expires).toBe('2027-03-31');
+  });
+
+  it.each([
+    ['malformed YAML', 'name: p\nchecks: [unclosed\n', /^policies\/p\.yaml:\d+:\d+: invalid YAML/],
+    ['an unknown key is an error, not ignored', valid.replace('minSeconds: 1', 'minSeconds: 1, jitter: true'), /^policies\/p\.yaml:5:\d+: unknown key 'jitter' in checks\.retryDelay/],
+    ['a misspelt check', valid.replace('retryDelay:', 'retryDelays:'), /^policies\/p\.yaml:5:\d+: unknown key 'retryDelays'/],
+    ['a wrong type', valid.replace('minDeliveries: 13', 'minDeliveries: many'), /^policies\/p\.yaml:4:\d+: checks\.retryBudget\.minDeliveries must be integer/],
+    ['a missing severity', valid.replace(', severity: warning', ''), /^policies\/p\.yaml:5:\d+: checks\.retryDelay is missing required key 'severity'/],
+    ['a bad severity', valid.replace('severity: warning', 'severity: fatal'), /^policies\/p\.yaml:5:\d+: checks\.retryDelay\.severity must be one of "error", "warning", "note"/],
+    ['min above max', valid.replace('minDeliveries: 13', 'minDeliveries: 200'), /^policies\/p\.yaml:4: checks\.retryBudget: minDeliveries \(200\) must not exceed maxDeliveries/],
+    ['a waiver without a reason', valid.replace('reason: "wait queue arrives in sprint 12", ', ''), /^policies\/p\.yaml:7:\d+: waivers\.0 is missing required key 'reason'/],
+    ['a waiver with an impossible date', valid.replace('2027-03-31', '2027-02-30'), /^policies\/p\.yaml:7:\d+: waivers\.0\.expires must match format "date"/],
+    ['a waiver for a queue the policy does not cover', valid.replace('queue: export-commands', 'queue: other'), /^policies\/p\.yaml:7: waivers\[0\]: queue 'other' is not in appliesTo/],
+    ['a waiver for a check the policy does not have', valid.replace('check: retryDelay', 'check: deadLetter'), /^policies\/p\.yaml:7: waivers\[0\]: check 'deadLetter'/],
+    ['an empty document', '', /^policies\/p\.yaml:1:1: the document must be object/],
+  ])('%s', (_name, text, message) => {
+    const error = inputError(() => parsePolicy(text, FILE));
+    expect(error.message).toMatch(message);
+    expect(error.exitCode).toBe(2);
+  });
+});
+
+describe('environments', () => {
+  const env = `name: aws
+rabbitmq:
+  managementUrl: https://example.mq.eu-west-2.amazonaws.com
+  vhost: /
+  credentials: { usernameEnv: ESR_AMQ_USERNAME, passwordEnv: ESR_AMQ_PASSWORD }
+queues:
+  export-commands: { name: esr.queue.appfilegenerationcommand }
+`;
+  it('parses bindings with their lines', () => {
+    expect(parseEnvironment(env, 'policies/environments/aws.yaml').queueLines).toEqual({ 'export-commands': 7 });
+  });
+
+  it.each([
+    ['a password written in the file', env.replace('vhost: /', 'vhost: /\n  password: guest'), /unknown key 'password' in rabbitmq/],
+    ['credentials by a name that is not an env var', env.replace('ESR_AMQ_PASSWORD', 'hunter2'), /rabbitmq\.credentials\.passwordEnv must match pattern/],
+    ['both brokers', `${env}sqs: { region: eu-west-2 }\n`, /^policies\/environments\/aws\.yaml:8: an environment has one broker/],
+    ['a name that differs from the file', env.replace('name: aws', 'name: prod'), /name 'prod' must match the file name 'aws'/],
+  ])('%s', (_name, text, message) => {
+    expect(inputError(() => parseEnvironment(text, 'policies/environments/aws.yaml')).message).toMatch(message);
+  });
+});
+
+describe('loading directories', () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  it('an unknown environment lists the known ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policies-'));
+    dirs.push(dir);
+    await mkdir(join(dir, 'environments'));
+    await writeFile(join(dir, 'environments', 'local.yaml'), 'name: local\nfiles: [x.json]\nqueues: { q: { name: q } }\n');
+    await expect(loadEnvironment(dir, 'prod')).rejects.toThrow(/unknown environment 'prod' \(known: local\)/);
+    await expect(loadEnvironment(dir, 'local')).resolves.toMatchObject({ name: 'local' });
+  });
+
+  it('two policies may not share a name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policies-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'a.yaml'), valid);
+    await writeFile(join(dir, 'b.yaml'), valid);
+    await expect(loadPolicies(dir)).rejects.toThrow(/b\.yaml:1:1: policy name 'p' is already used/);
+  });
+
+  it('the shipped policies and environments are valid and bind every logical queue', async () => {
+    const policies = await loadPolicies('policies');
+    expect(policies.map((policy) => policy.name)).toEqual(['esr-apprecord-queue', 'esr-export-commands']);
+    expect(policies.find((policy) => policy.name === 'esr-export-commands')?.checks.retryBudget?.minDeliveries).toBe(13);
+    for (const name of ['local', 'aws', 'legacy', 'aws-sqs']) {
+      const environment = await loadEnvironment('policies', name);
+      for (const policy of policies) for (const logical of policy.appliesTo) expect(environment.queues[logical], `${name} binds ${logical}`).toBeDefined();
+    }
+  });
+});
