@@ -1,0 +1,104 @@
+/**
+ * SQS queue attributes → QueueSettings. Pure: shared by live SQS (GetQueueAttributes), Terraform
+ * plans and CloudFormation templates, which differ only in where each value comes from.
+ */
+import { SourceError } from './errors.js';
+import type { DeadLetterTarget, QueueSettings, Setting } from './queue-settings.js';
+
+export interface RedrivePolicy {
+  deadLetterTargetArn: string;
+  maxReceiveCount: number;
+}
+
+export interface SqsQueueSpec {
+  name: string;
+  /** Unique address: the URL or ARN (live), the resource address (Terraform), file#LogicalId (CloudFormation). */
+  id: string;
+  /** Known ARN, to recognise this queue as another queue's redrive target. */
+  arn: string | null;
+  fifo: boolean;
+  /** Absent values (null, not unknown) take the SQS defaults. */
+  visibilityTimeoutSeconds: Setting<number>;
+  retentionSeconds: Setting<number>;
+  redrive: Setting<RedrivePolicy>;
+  /** The target's queue name when the source knows it although the ARN is unknown until apply. */
+  redriveTargetName?: string;
+}
+
+/** SQS defaults (AWS SQS Developer Guide). */
+export const SQS_DEFAULTS = { visibilityTimeoutSeconds: 30, retentionSeconds: 345_600 } as const;
+
+/** `arn:aws:sqs:eu-west-2:123456789012:esr-dlq` or `https://sqs.../123456789012/esr-dlq` → `esr-dlq`. */
+export function queueNameOf(arnOrUrl: string): string {
+  return arnOrUrl.split(/[:/]/).filter((part) => part !== '').at(-1) ?? arnOrUrl;
+}
+
+/**
+ * A RedrivePolicy as SQS stores it (a JSON string; maxReceiveCount as a string or a number) or as an
+ * object (CloudFormation). Throws SourceError naming `where` when it is malformed.
+ */
+export function parseRedrivePolicy(raw: unknown, where: string): RedrivePolicy | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  let policy: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      policy = JSON.parse(raw);
+    } catch (error) {
+      throw new SourceError(`${where}: RedrivePolicy is not valid JSON`, { cause: error });
+    }
+  }
+  const record = (typeof policy === 'object' && policy !== null ? policy : {}) as Record<string, unknown>;
+  const arn = record.deadLetterTargetArn;
+  const count = Number(record.maxReceiveCount);
+  if (typeof arn !== 'string' || !Number.isInteger(count)) {
+    throw new SourceError(`${where}: RedrivePolicy needs deadLetterTargetArn (string) and maxReceiveCount (integer)`);
+  }
+  return { deadLetterTargetArn: arn, maxReceiveCount: count };
+}
+
+function withDefault(setting: Setting<number>, fallback: number, attribute: string): Setting<number> {
+  if (setting.value !== null || setting.unknown) return setting;
+  return { value: fallback, from: { source: setting.from.source, origin: 'broker-default', detail: `${attribute} default` } };
+}
+
+function targetNameOf(spec: SqsQueueSpec): string | null {
+  if (spec.redrive.value !== null) return queueNameOf(spec.redrive.value.deadLetterTargetArn);
+  return spec.redriveTargetName ?? null;
+}
+
+function maxDeliveriesOf(spec: SqsQueueSpec): Setting<number | 'unlimited'> {
+  const { redrive } = spec;
+  if (redrive.unknown) return { value: null, unknown: true, from: redrive.from };
+  // no RedrivePolicy: SQS redelivers until the retention period expires
+  if (redrive.value === null) return { value: 'unlimited', from: redrive.from };
+  // a message moves to the DLQ when its receive count exceeds maxReceiveCount: maxReceiveCount deliveries
+  return { value: redrive.value.maxReceiveCount, from: redrive.from };
+}
+
+function deadLetterTargetOf(spec: SqsQueueSpec): Setting<DeadLetterTarget> {
+  const { redrive } = spec;
+  if (redrive.value === null) return { value: null, ...(redrive.unknown ? { unknown: true } : {}), from: redrive.from };
+  const arn = redrive.value.deadLetterTargetArn;
+  return { value: { kind: 'queue', name: arn, resolvedQueues: [queueNameOf(arn)] }, from: redrive.from };
+}
+
+export function sqsQueueSettings(specs: readonly SqsQueueSpec[]): QueueSettings[] {
+  const targets = new Set(specs.map(targetNameOf).filter((name): name is string => name !== null));
+  return specs.map((spec): QueueSettings => {
+    const visibility = withDefault(spec.visibilityTimeoutSeconds, SQS_DEFAULTS.visibilityTimeoutSeconds, 'VisibilityTimeout');
+    return {
+      broker: 'sqs',
+      name: spec.name,
+      id: spec.id,
+      role: targets.has(spec.name) ? 'dead-letter' : 'work',
+      queueType: spec.fifo ? 'fifo' : 'standard',
+      maxDeliveries: maxDeliveriesOf(spec),
+      deadLetterTarget: deadLetterTargetOf(spec),
+      // a failed (undeleted) message is received again once its visibility timeout expires
+      retryDelaySeconds: visibility,
+      visibilityTimeoutSeconds: visibility,
+      retentionSeconds: withDefault(spec.retentionSeconds, SQS_DEFAULTS.retentionSeconds, 'MessageRetentionPeriod'),
+      messageTtlSeconds: { value: null, from: { source: spec.redrive.from.source, origin: 'broker-default', detail: 'SQS has no message TTL besides retention' } },
+    };
+  });
+}

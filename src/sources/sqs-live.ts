@@ -1,0 +1,111 @@
+/**
+ * Live SQS, read-only: ListQueues (paginated — without MaxResults/NextToken it silently stops at
+ * 1,000) and GetQueueAttributes(All) with bounded concurrency. Throttling is retried by the SDK
+ * (adaptive retry mode). The SDK is imported lazily so that the CLI starts fast.
+ */
+import pLimit from 'p-limit';
+import { networkErrorCode, redactUrl, SourceError } from './errors.js';
+import type { Provenance, QueueSettings, Setting, Source } from './queue-settings.js';
+import { parseRedrivePolicy, queueNameOf, sqsQueueSettings, type SqsQueueSpec } from './sqs-attributes.js';
+
+export interface SqsLiveOptions {
+  region: string;
+  /** ElasticMQ, LocalStack, the project's local endpoint; AWS when absent. */
+  endpoint?: string;
+  queueNamePrefix?: string;
+  /** GetQueueAttributes calls in flight at once. */
+  concurrency?: number;
+}
+
+/** A limit on everything: 1,000 pages of 1,000 names. */
+const MAX_PAGES = 1_000;
+const DEFAULT_CONCURRENCY = 8;
+/** SDK attempts per call, with adaptive (client-side rate limiting) retry on throttling. */
+const MAX_ATTEMPTS = 8;
+
+export function sqsLiveSource(options: SqsLiveOptions): Source {
+  const where = options.endpoint === undefined ? `region ${options.region}` : `${redactUrl(options.endpoint)} (region ${options.region})`;
+  const prefix = options.queueNamePrefix === undefined ? '' : ` prefix ${options.queueNamePrefix}`;
+  return {
+    description: `sqs-live ${where}${prefix}`,
+    load: () => loadQueues(options, where),
+  };
+}
+
+function describeFailure(error: unknown, where: string, operation: string): SourceError {
+  const code = networkErrorCode(error);
+  if (code !== null) return new SourceError(`cannot reach SQS at ${where} (${code})`, { cause: error });
+  const name = error instanceof Error ? error.name : 'Error';
+  if (name === 'CredentialsProviderError') {
+    return new SourceError(`no AWS credentials found for SQS at ${where} (standard credential chain: env, profile, SSO, instance role)`, { cause: error });
+  }
+  if (/AccessDenied|Unauthori[sz]ed|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken/i.test(name)) {
+    return new SourceError(`unauthorised: SQS at ${where} refused ${operation} (${name})`, { cause: error });
+  }
+  return new SourceError(`SQS ${operation} failed at ${where} (${name})`, { cause: error });
+}
+
+async function loadQueues(options: SqsLiveOptions, where: string): Promise<QueueSettings[]> {
+  const { SQSClient, ListQueuesCommand, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const client = new SQSClient({
+    region: options.region,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    maxAttempts: MAX_ATTEMPTS,
+    retryMode: 'adaptive',
+  });
+  try {
+    const urls: string[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) throw new SourceError(`SQS at ${where}: more than ${MAX_PAGES} pages of queues; refusing to read further`);
+      const listed = await client
+        .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken, QueueNamePrefix: options.queueNamePrefix }))
+        .catch((error: unknown) => Promise.reject(describeFailure(error, where, 'ListQueues')));
+      urls.push(...(listed.QueueUrls ?? []));
+      nextToken = listed.NextToken;
+      if (nextToken === undefined || nextToken === '') break;
+    }
+    const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+    const specs = await Promise.all(
+      urls.map((url) =>
+        limit(async () => {
+          try {
+            const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+            return specFromAttributes(url, answer.Attributes ?? {});
+          } catch (error) {
+            // deleted between ListQueues and GetQueueAttributes: it is not there, so it is not read
+            if (error instanceof Error && /QueueDoesNotExist|NonExistentQueue/.test(error.name)) return null;
+            throw error instanceof SourceError ? error : describeFailure(error, where, 'GetQueueAttributes');
+          }
+        }),
+      ),
+    );
+    return sqsQueueSettings(specs.filter((spec): spec is SqsQueueSpec => spec !== null));
+  } finally {
+    client.destroy();
+  }
+}
+
+function numberAttribute(attributes: Record<string, string>, name: string): Setting<number> {
+  const from: Provenance = { source: 'sqs-live', origin: 'attribute', detail: name };
+  const raw = attributes[name];
+  const value = raw === undefined ? NaN : Number(raw);
+  return { value: Number.isFinite(value) ? value : null, from };
+}
+
+/** GetQueueAttributes(All) of one queue → the shared SQS spec. */
+export function specFromAttributes(url: string, attributes: Record<string, string>): SqsQueueSpec {
+  const arn = attributes.QueueArn ?? null;
+  return {
+    name: queueNameOf(url),
+    id: url,
+    arn,
+    fifo: attributes.FifoQueue === 'true',
+    visibilityTimeoutSeconds: numberAttribute(attributes, 'VisibilityTimeout'),
+    retentionSeconds: numberAttribute(attributes, 'MessageRetentionPeriod'),
+    redrive: {
+      value: parseRedrivePolicy(attributes.RedrivePolicy, `SQS queue ${url}`),
+      from: { source: 'sqs-live', origin: 'attribute', detail: 'RedrivePolicy' },
+    },
+  };
+}
