@@ -1,14 +1,17 @@
 import { addDays, type IsoDate } from '../domain/dates.js';
-import type { OfficeCode } from '../domain/offices.js';
-import { validationError, type ExportRecord } from '../domain/records.js';
-import { WINDOW_START_DAYS } from '../domain/window.js';
+import { OFFICE_CODES, type OfficeCode } from '../domain/offices.js';
+import { FILE_TYPES, validationError, type ExportRecord, type FileType } from '../domain/records.js';
+import { exportWindow, WINDOW_START_DAYS } from '../domain/window.js';
+import { batchKeyOf } from '../domain/command.js';
 import type { Store } from '../store/store.js';
 
 export interface StuckRecord {
   id: string;
-  type: ExportRecord['type'];
+  type: FileType;
   office: OfficeCode;
   startDate: IsoDate;
+  /** `missed`: its start is less than 2 days away, no run can send it in time. `overdue`: the run of the audit date should have sent it and did not complete. */
+  kind: 'missed' | 'overdue';
   reason: string;
 }
 
@@ -16,27 +19,44 @@ export interface AuditReport {
   asOf: IsoDate;
   stuck: StuckRecord[];
   byOffice: Partial<Record<OfficeCode, number>>;
+  /** The export runs of the audit date that did not complete, as `TYPE:OFFICE:DATE`. */
+  incompleteRuns: string[];
 }
 
 /**
- * Records still TO_EXPORT whose start is less than 2 days away (or past): no export run can
- * send them any more. The alert the 2021 team did not have: it would have fired on 31/07.
+ * Run after the day's exports. Finds records still TO_EXPORT that either can no longer make it
+ * (start less than 2 days away) or that the day's run of their office should have sent but did not
+ * complete. The second is the alert that would have fired on 31/07/2021 instead of 02/08.
  */
 export async function auditStuckRecords(store: Store, asOf: IsoDate): Promise<AuditReport> {
-  const records = await store.findRecords({ status: 'TO_EXPORT', startBefore: addDays(asOf, WINDOW_START_DAYS) });
-  const stuck = records.map((record) => ({
-    id: record.id,
-    type: record.type,
-    office: record.office,
-    startDate: record.startDate,
-    reason: reasonStuck(record),
-  }));
+  const stuck: StuckRecord[] = [];
+  const missed = await store.findRecords({ status: 'TO_EXPORT', startBefore: addDays(asOf, WINDOW_START_DAYS) });
+  for (const record of missed) stuck.push(stuckRecord(record, 'missed', reasonMissed(record)));
+
+  const window = exportWindow(asOf);
+  const incompleteRuns: string[] = [];
+  for (const type of FILE_TYPES) {
+    for (const office of OFFICE_CODES) {
+      const key = batchKeyOf({ type, localOffice: office, runDate: asOf });
+      if ((await store.findBatch(key))?.state === 'complete') continue;
+      // Records added after a completed run wait for tomorrow's; without a completed run, every eligible one is overdue.
+      const eligible = (await store.findExportable(type, office, window.from, window.to)).filter((r) => validationError(r) === null);
+      if (eligible.length === 0) continue;
+      incompleteRuns.push(key);
+      for (const record of eligible) stuck.push(stuckRecord(record, 'overdue', `the ${type} run of ${asOf} for ${office} did not complete`));
+    }
+  }
+
   const byOffice: Partial<Record<OfficeCode, number>> = {};
   for (const record of stuck) byOffice[record.office] = (byOffice[record.office] ?? 0) + 1;
-  return { asOf, stuck, byOffice };
+  return { asOf, stuck, byOffice, incompleteRuns };
 }
 
-function reasonStuck(record: ExportRecord): string {
+function stuckRecord(record: ExportRecord, kind: StuckRecord['kind'], reason: string): StuckRecord {
+  return { id: record.id, type: record.type, office: record.office, startDate: record.startDate, kind, reason };
+}
+
+function reasonMissed(record: ExportRecord): string {
   const invalid = validationError(record);
   if (invalid) return `not exportable: ${invalid}`;
   if (record.batchKey) return `held by unfinished batch ${record.batchKey} (its command crashed or was dead-lettered)`;

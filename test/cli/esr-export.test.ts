@@ -42,19 +42,20 @@ describe('esr-export', () => {
     expect(scheduled.code).toBe(0);
     expect(scheduled.out).toMatch(/12 file\(s\) written/);
 
-    const audit = await run('audit', ...common, '--as-of', '2021-08-01');
+    const audit = await run('audit', ...common, '--as-of', '2021-07-31');
     expect(audit.code).toBe(1);
+    expect(audit.out).toMatch(/the APP run of 2021-07-31 for SEV did not complete/);
     expect(audit.out).toMatch(/SEV: \d+/);
     expect(audit.out).not.toMatch(/LDN: /);
 
-    const json = JSON.parse((await run('audit', ...common, '--as-of', '2021-08-01', '--json')).out) as { stuck: { office: string }[] };
+    const json = JSON.parse((await run('audit', ...common, '--as-of', '2021-07-31', '--json')).out) as { stuck: { office: string }[] };
     expect(json.stuck.length).toBeGreaterThan(0);
     expect(new Set(json.stuck.map((r) => r.office))).toEqual(new Set(['SEV']));
 
     const trigger = await run('trigger', ...common, '--office', 'SEV', '--type', 'APP', '--date', '2021-07-31');
     expect(trigger.code).toBe(0);
     expect(trigger.out).toMatch(/exported \d+ record\(s\) to DE_SEV_APP_20210731_00000013\.DAT/);
-    expect((await run('audit', ...common, '--as-of', '2021-08-01')).code).toBe(0);
+    expect((await run('audit', ...common, '--as-of', '2021-07-31')).code).toBe(0);
   });
 
   it.each([

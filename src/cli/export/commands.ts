@@ -132,7 +132,7 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
       }),
     );
 
-  withCommonOptions(program.command('audit').description('list records still TO_EXPORT that can no longer make an export (exit 1 if any)'))
+  withCommonOptions(program.command('audit').description('after the day\'s runs: list records still TO_EXPORT that missed their export or the day\'s run (exit 1 if any)'))
     .requiredOption('--as-of <date>', 'audit date YYYY-MM-DD')
     .option('--json', 'JSON output', false)
     .action(
@@ -147,11 +147,12 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
 
 function renderAudit(report: Awaited<ReturnType<typeof auditStuckRecords>>): string {
   if (report.stuck.length === 0) return `audit ${report.asOf}: no stuck records\n`;
-  const lines = [`audit ${report.asOf}: ${report.stuck.length} record(s) will miss their start date unless exported now`];
+  const lines = [`audit ${report.asOf}: ${report.stuck.length} record(s) stuck`];
+  for (const run of report.incompleteRuns) lines.push(`  export run ${run} did not complete`);
   for (const [office, count] of Object.entries(report.byOffice)) {
     lines.push(`  ${office}: ${count}`);
     for (const record of report.stuck.filter((r) => r.office === office)) {
-      lines.push(`    ${record.id} ${record.type} starts ${record.startDate}: ${record.reason}`);
+      lines.push(`    ${record.kind.padEnd(7)} ${record.id} ${record.type} starts ${record.startDate}: ${record.reason}`);
     }
   }
   return `${lines.join('\n')}\n`;
