@@ -1,0 +1,175 @@
+import { runFailed, type RunResult } from './result.js';
+import { runScenario } from './run.js';
+import { withoutJitter, type Scenario } from './scenario.js';
+import type { Access, Chooser } from './scheduler.js';
+import { outcomeTable } from './timeline-text.js';
+
+export const DEFAULT_MAX_RUNS = 100_000;
+
+export interface ExploreResult {
+  scenario: string;
+  seed: number;
+  /** proved: no interleaving fails; counterexample: one does; bounded: stopped at maxRuns, undecided. */
+  verdict: 'proved' | 'counterexample' | 'bounded';
+  /** Distinct interleavings run to the end. */
+  interleavings: number;
+  /** Choice points visited (nodes of the interleaving tree). */
+  states: number;
+  /** The deepest interleaving's number of choices. */
+  maxDepth: number;
+  wallMs: number;
+  /** The events chosen (by insertion number) at each choice point of the failing run, and the run itself. */
+  schedule: number[] | null;
+  counterexample: RunResult | null;
+}
+
+/**
+ * The scenario with time abstracted away: store operations take no time and nothing jitters, so
+ * the order of simultaneous contended operations (same Counter, same batch, one of them a write)
+ * is the only freedom left, and the explorer takes every branch of it. Operations that commute
+ * run in a fixed order: this is a partial-order reduction, sound because they touch different data.
+ */
+export function explorable(scenario: Scenario): Scenario {
+  const exact = withoutJitter(scenario);
+  return { ...exact, store: { ...exact.store, latencyMs: 0, operationLatencyMs: {}, jitterMs: 0 } };
+}
+
+interface Step {
+  seq: number;
+  access: Access;
+}
+
+/** One choice point on the current path: what could go first, what is chosen, what is done. */
+interface Node {
+  options: Step[];
+  chosen: number;
+  /** The sleep set on arrival: events whose orders from here are covered by another branch. */
+  asleep: Step[];
+  /** Options whose subtrees are fully explored. */
+  done: Step[];
+}
+
+/** Abandons a run whose every continuation another branch already covers. */
+class Covered extends Error {}
+
+const independent = (a: Access, b: Access) => a.resource !== b.resource || (!a.write && !b.write);
+
+/**
+ * Depth-first over choice sequences, re-running the scenario from the start for each (stateless
+ * model checking), with sleep sets (Godefroid) so that orders differing only by commuting events
+ * (two reads of the Counter) are explored once. Event identities (insertion numbers) are stable
+ * across re-runs because the run is deterministic up to the choice point.
+ */
+export async function exploreScenario(
+  scenario: Scenario,
+  options: { maxRuns?: number; seed?: number; onRun?: (result: RunResult) => void } = {},
+): Promise<ExploreResult> {
+  const base = explorable(scenario);
+  const seed = options.seed ?? scenario.seed ?? 1;
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  const started = performance.now();
+  const path: Node[] = [];
+  let interleavings = 0;
+  let states = 0;
+  let maxDepth = 0;
+  const done = (verdict: ExploreResult['verdict'], schedule: number[] | null, counterexample: RunResult | null): ExploreResult => ({
+    scenario: scenario.name,
+    seed,
+    verdict,
+    interleavings,
+    states,
+    maxDepth,
+    wallMs: Math.round(performance.now() - started),
+    schedule,
+    counterexample,
+  });
+
+  for (;;) {
+    let depth = 0;
+    let sleep: Step[] = [];
+    let pending: { seq: number; sleep: Step[] } | null = null;
+    const chooser: Chooser = {
+      choose(contended) {
+        let node = path[depth];
+        if (!node) {
+          const options = contended.filter((e) => !sleep.some((s) => s.seq === e.seq)).map((e) => ({ seq: e.seq, access: e.access! }));
+          if (options.length === 0) throw new Covered();
+          node = { options, chosen: 0, asleep: sleep, done: [] };
+          path.push(node);
+          states++;
+        }
+        depth++;
+        const step = node.options[node.chosen]!;
+        pending = { seq: step.seq, sleep: [...node.asleep, ...node.done] };
+        const index = contended.findIndex((e) => e.seq === step.seq);
+        if (index < 0) throw new Error(`explore: the run diverged at choice ${depth} (not deterministic?)`);
+        return index;
+      },
+      executed(event) {
+        const access = event.access!;
+        if (pending && pending.seq === event.seq) {
+          sleep = pending.sleep.filter((s) => independent(s.access, access));
+          pending = null;
+          return;
+        }
+        if (sleep.some((s) => s.seq === event.seq)) throw new Covered();
+        sleep = sleep.filter((s) => independent(s.access, access));
+      },
+    };
+    let result: RunResult | null = null;
+    try {
+      result = await runScenario(base, seed, { chooser, timeline: false });
+    } catch (error) {
+      if (!(error instanceof Covered)) throw error;
+    }
+    maxDepth = Math.max(maxDepth, depth);
+    const schedule = path.slice(0, depth).map((n) => n.options[n.chosen]!.seq);
+    if (result) {
+      interleavings++;
+      options.onRun?.(result);
+      if (runFailed(result)) return done('counterexample', schedule, await replaySchedule(base, seed, schedule));
+    }
+    // Backtrack: the deepest choice point with an option left.
+    path.length = Math.min(path.length, depth);
+    while (path.length > 0) {
+      const node = path.at(-1)!;
+      node.done.push(node.options[node.chosen]!);
+      node.chosen++;
+      if (node.chosen < node.options.length) break;
+      path.pop();
+    }
+    if (path.length === 0) return done('proved', null, null);
+    if (interleavings >= maxRuns) return done('bounded', null, null);
+  }
+}
+
+/** Runs the scenario again along one schedule (event numbers chosen at each choice point), timeline on. */
+async function replaySchedule(base: Scenario, seed: number, schedule: readonly number[]): Promise<RunResult> {
+  let depth = 0;
+  const chooser: Chooser = {
+    choose: (contended) => Math.max(0, contended.findIndex((e) => e.seq === schedule[depth++])),
+    executed: () => undefined,
+  };
+  return runScenario(base, seed, { chooser });
+}
+
+export function renderExplore(result: ExploreResult): string {
+  const head = `Explored ${result.scenario} (seed ${result.seed}): ${result.interleavings} interleaving(s), ${result.states} state(s), depth ≤ ${result.maxDepth}, ${result.wallMs} ms`;
+  switch (result.verdict) {
+    case 'proved':
+      return `${head}\nProved: no stuck record and no invariant violation in any interleaving.\n`;
+    case 'bounded':
+      return `${head}\nUndecided: stopped at the run limit before every interleaving was explored (raise --max-runs or shrink the scenario).\n`;
+    case 'counterexample': {
+      const run = result.counterexample!;
+      return [
+        head,
+        `Counterexample: at each contended step, event #${result.schedule!.join(', #')} went first`,
+        ...outcomeTable(run.offices).map((l) => `  ${l}`),
+        ...run.stuck.map((s) => `  stuck ${s.id}: ${s.reason}`),
+        ...run.violations.map((v) => `  ${v.kind}: ${v.detail}`),
+        '',
+      ].join('\n');
+    }
+  }
+}

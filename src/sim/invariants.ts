@@ -1,0 +1,110 @@
+import { batchKeyOf } from '../domain/command.js';
+import { parseEsrFile } from '../domain/esr-file.js';
+import { parseFileName } from '../domain/file-name.js';
+import type { OfficeCode } from '../domain/offices.js';
+import type { ExportRecord, FileType } from '../domain/records.js';
+import { exportWindow } from '../domain/window.js';
+import type { Fate, SimMessage } from './models/broker.js';
+import type { CommandSummary, StuckRecord, Violation } from './result.js';
+
+/** One command as published, and every message that carried it (duplicates, replays). */
+export interface CommandRecord {
+  commandId: string;
+  office: OfficeCode;
+  type: FileType;
+  runDate: string;
+  messages: { message: SimMessage; fate: Fate | null; detail: string; deliveries: number; attempts: number }[];
+}
+
+export interface FinalState {
+  /** The records as they were when the run started. */
+  initial: readonly ExportRecord[];
+  /** The records as the store holds them at the end. */
+  final: readonly ExportRecord[];
+  files: ReadonlyMap<string, string>;
+  commands: readonly CommandRecord[];
+  /** Messages the broker still holds (in queues, in flight, waiting to retry). */
+  unsettled: number;
+  stoppedBy: 'drained' | 'horizon' | 'event-limit';
+}
+
+export function summariseCommand(command: CommandRecord): CommandSummary {
+  const deliveries = command.messages.reduce((sum, m) => sum + m.deliveries, 0);
+  const attempts = command.messages.reduce((sum, m) => sum + m.attempts, 0);
+  const batchKey = batchKeyOf({ ...command, localOffice: command.office });
+  const base = { commandId: command.commandId, office: command.office, batchKey, deliveries, attempts };
+  const acked = command.messages.find((m) => m.fate === 'acked');
+  if (acked) return { ...base, fate: 'acked', detail: acked.detail };
+  const dead = command.messages.find((m) => m.fate === 'dead-lettered');
+  if (dead) return { ...base, fate: 'dead-lettered', detail: `in the DLQ: ${dead.detail}` };
+  if (command.messages.some((m) => m.fate === null)) return { ...base, fate: 'in-flight', detail: 'still on the broker when the run stopped' };
+  const lost = command.messages.find((m) => m.fate !== 'replayed') ?? command.messages[0]!;
+  return { ...base, fate: 'lost', detail: `${lost.fate}: ${lost.detail}` };
+}
+
+/**
+ * The invariants every run must keep, checked once at the end:
+ * every record eligible at command time is exported in exactly one file or reported stuck with why;
+ * no record in two files; no sequence number twice; every command acknowledged or dead-lettered.
+ */
+export function checkInvariants(state: FinalState): { violations: Violation[]; stuck: StuckRecord[]; commands: CommandSummary[] } {
+  const violations: Violation[] = [];
+  const commands = state.commands.map(summariseCommand);
+  const summaryOf = new Map(state.commands.map((c, i) => [c, commands[i]!]));
+
+  for (const command of commands) {
+    if (command.fate === 'lost') violations.push({ kind: 'command-vanished', detail: `${command.commandId} (${command.batchKey}) vanished: ${command.detail}` });
+  }
+  if (state.unsettled > 0 || state.stoppedBy === 'event-limit') {
+    violations.push({
+      kind: 'not-settled',
+      detail: `${state.unsettled} message(s) still on the broker when the run stopped (${state.stoppedBy})`,
+    });
+  }
+
+  const filesOfRecord = new Map<string, string[]>();
+  const sequences = new Map<string, string[]>();
+  for (const [name, content] of state.files) {
+    const parts = parseFileName(name);
+    if (parts) {
+      const key = `${parts.type}:${parts.sequence}`;
+      sequences.set(key, [...(sequences.get(key) ?? []), name]);
+    }
+    for (const record of parseEsrFile(content, name).records) filesOfRecord.set(record.id, [...(filesOfRecord.get(record.id) ?? []), name]);
+  }
+  for (const [key, names] of sequences) {
+    if (names.length > 1) violations.push({ kind: 'sequence-reused', detail: `sequence ${key} used by ${names.join(', ')}` });
+  }
+  for (const [id, names] of filesOfRecord) {
+    if (names.length > 1) violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}` });
+  }
+
+  const finalById = new Map(state.final.map((r) => [r.id, r]));
+  const windows = state.commands.map((c) => ({ command: c, ...exportWindow(c.runDate) }));
+  const stuck: StuckRecord[] = [];
+  for (const record of state.initial) {
+    const covering = windows
+      .filter((w) => w.command.office === record.office && w.command.type === record.type && record.startDate >= w.from && record.startDate <= w.to)
+      .map((w) => w.command);
+    if (record.status !== 'TO_EXPORT' || covering.length === 0) continue;
+    const now = finalById.get(record.id)!;
+    const files = filesOfRecord.get(record.id) ?? [];
+    if (now.status === 'EXPORTED') {
+      if (!files.includes(now.fileName ?? '')) {
+        violations.push({ kind: 'record-not-in-its-file', detail: `${record.id} is EXPORTED to ${now.fileName} but that file does not hold it` });
+      }
+      continue;
+    }
+    const fates = covering.map((c) => summaryOf.get(c)!);
+    if (fates.every((f) => f.fate === 'acked')) {
+      violations.push({ kind: 'record-lost', detail: `${record.id} is still ${now.status} although every command for it was acknowledged` });
+    }
+    stuck.push({
+      id: record.id,
+      office: record.office,
+      startDate: record.startDate,
+      reason: fates.map((f) => `${f.commandId} ${f.fate}: ${f.detail}`).join('; '),
+    });
+  }
+  return { violations, stuck, commands };
+}

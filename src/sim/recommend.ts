@@ -1,0 +1,132 @@
+import { runFailed } from './result.js';
+import { replayCommand, runScenario } from './run.js';
+import { exploreScenario, type ExploreResult } from './explore.js';
+import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario.js';
+
+export const DEFAULT_RECOMMEND_SEEDS = 200;
+export const DEFAULT_MAX_DELIVERIES = 64;
+/** Delays tried, shortest first: immediate redelivery, then the usual backoff steps. */
+export const CANDIDATE_DELAYS_MS = [0, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+
+export interface CandidateResult extends RetryBudget {
+  resolved: boolean;
+  /** Seeds run before the verdict (a failing candidate stops at its first failing seed). */
+  seedsRun: number;
+  failingSeed: number | null;
+}
+
+export interface Recommendation {
+  scenario: string;
+  file: string | null;
+  seeds: { first: number; count: number };
+  recommended: RetryBudget | null;
+  /** For small scenarios: the recommendation checked in every interleaving (raised until proved). */
+  explored: { verdict: ExploreResult['verdict']; interleavings: number } | null;
+  candidates: CandidateResult[];
+  /** The policy snippet the verifier reads (policies/*.yaml `checks`). */
+  snippet: string | null;
+}
+
+/** Runs seeds until the first failing one: zero failures is all a candidate needs to show. */
+export async function checkBudget(scenario: Scenario, budget: RetryBudget, seeds: number, firstSeed = 1): Promise<CandidateResult> {
+  const candidate = withRetryBudget(scenario, budget);
+  for (let i = 0; i < seeds; i++) {
+    const seed = firstSeed + i;
+    if (runFailed(await runScenario(candidate, seed, { timeline: false }))) {
+      return { ...budget, resolved: false, seedsRun: i + 1, failingSeed: seed };
+    }
+  }
+  return { ...budget, resolved: true, seedsRun: seeds, failingSeed: null };
+}
+
+/**
+ * The smallest retry budget (then the shortest delay) with zero failing runs over the sweep.
+ * Assumes more deliveries never hurt at a given delay (the search is a bisection), and only
+ * tries a longer delay if it could lower the budget found so far.
+ */
+export async function recommendRetry(
+  scenario: Scenario,
+  options: { seeds?: number; firstSeed?: number; maxDeliveries?: number; delaysMs?: number[] } = {},
+): Promise<Recommendation> {
+  const seeds = options.seeds ?? DEFAULT_RECOMMEND_SEEDS;
+  const firstSeed = options.firstSeed ?? 1;
+  const delays = (options.delaysMs ?? CANDIDATE_DELAYS_MS).filter((d) => scenario.broker.kind !== 'sqs' || d >= 1_000);
+  const candidates: CandidateResult[] = [];
+  const check = async (maxDeliveries: number, delayMs: number) => {
+    const result = await checkBudget(scenario, { maxDeliveries, delayMs }, seeds, firstSeed);
+    candidates.push(result);
+    return result.resolved;
+  };
+
+  let best: RetryBudget | null = null;
+  for (const delayMs of delays) {
+    let high: number = best ? best.maxDeliveries - 1 : options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    if (high < 1) break;
+    if (!(await check(high, delayMs))) continue;
+    let low = 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (await check(middle, delayMs)) high = middle;
+      else low = middle + 1;
+    }
+    best = { maxDeliveries: high, delayMs };
+  }
+  const explored = best ? await confirmByExploring(scenario, best, options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) : null;
+  if (explored) best = explored.budget;
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    seeds: { first: firstSeed, count: seeds },
+    recommended: best,
+    explored: explored && { verdict: explored.verdict, interleavings: explored.interleavings },
+    candidates,
+    snippet: best ? policySnippet(scenario, best, seeds, explored?.verdict === 'proved' ? explored.interleavings : null) : null,
+  };
+}
+
+/** Bursts this small can be explored exhaustively: the sweep's answer is raised until no interleaving fails. */
+export const EXPLORE_MAX_OFFICES = 4;
+
+async function confirmByExploring(
+  scenario: Scenario,
+  budget: RetryBudget,
+  maxDeliveries: number,
+): Promise<{ budget: RetryBudget; verdict: ExploreResult['verdict']; interleavings: number } | null> {
+  const largestBurst = Math.max(...scenario.commands.map((c) => officesOf(c.offices).length));
+  if (largestBurst > EXPLORE_MAX_OFFICES) return null;
+  for (let deliveries = budget.maxDeliveries; deliveries <= maxDeliveries; deliveries++) {
+    const candidate = { ...budget, maxDeliveries: deliveries };
+    const result = await exploreScenario(withRetryBudget(scenario, candidate), { maxRuns: 20_000 });
+    if (result.verdict !== 'counterexample') return { budget: candidate, verdict: result.verdict, interleavings: result.interleavings };
+  }
+  return null;
+}
+
+/** In the verifier's policy shape. */
+export function policySnippet(scenario: Scenario, budget: RetryBudget, seeds: number, interleavings: number | null = null): string {
+  const proved = interleavings === null ? '' : `, and in all ${interleavings} interleavings`;
+  return [
+    `# esr-sim recommend ${scenario.file ?? scenario.name}: zero stuck records and no violations over ${seeds} seeds${proved}`,
+    'checks:',
+    '  retryBudget:',
+    `    minDeliveries: ${budget.maxDeliveries}`,
+    '  retryDelay:',
+    `    minSeconds: ${budget.delayMs / 1000}`,
+  ].join('\n') + '\n';
+}
+
+export function renderRecommendation(result: Recommendation): string {
+  const lines = result.candidates.map(
+    (c) =>
+      `  ${String(c.maxDeliveries).padStart(4)} deliveries, ${String(c.delayMs / 1000).padStart(3)} s apart: ${
+        c.resolved ? `resolved in ${c.seedsRun} seeds` : `fails (seed ${c.failingSeed} → ${replayCommand({ ...scenarioStub(result), budget: c }, c.failingSeed!)})`
+      }`,
+  );
+  const head = `Candidates tried for ${result.scenario} (${result.seeds.count} seeds each):`;
+  if (!result.recommended) return [head, ...lines, 'No budget within the search bounds resolves every seed.', ''].join('\n');
+  return [head, ...lines, '', result.snippet!].join('\n');
+}
+
+function scenarioStub(result: Recommendation): Scenario {
+  return { name: result.scenario, file: result.file } as Scenario;
+}

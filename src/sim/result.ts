@@ -1,0 +1,106 @@
+import type { OfficeCode } from '../domain/offices.js';
+import type { StopReason } from './scheduler.js';
+
+export type EventKind =
+  | 'publish'
+  | 'blocked'
+  | 'duplicate'
+  | 'deliver'
+  | 'conflict'
+  | 'unavailable'
+  | 'exported'
+  | 'already-exported'
+  | 'nothing-to-export'
+  | 'invalid'
+  | 'crash'
+  | 'ack'
+  | 'requeue'
+  | 'retry'
+  | 'dead-letter'
+  | 'dropped'
+  | 'deleted-on-failure'
+  | 'expired'
+  | 'replay'
+  | 'fault'
+  | 'consumer-lost'
+  | 'consumer-back';
+
+/** One line of the timeline. `t` is virtual milliseconds since the scenario's start. */
+export interface TimelineEvent {
+  t: number;
+  kind: EventKind;
+  office: OfficeCode | null;
+  messageId: string | null;
+  delivery: number | null;
+  detail: string;
+}
+
+/** The outcome table: one row per office. */
+export interface OfficeRow {
+  office: OfficeCode;
+  commands: number;
+  attempts: number;
+  conflicts: number;
+  redeliveries: number;
+  deadLetters: number;
+  lost: number;
+  files: string[];
+  exported: number;
+  stuck: number;
+}
+
+export interface StuckRecord {
+  id: string;
+  office: OfficeCode;
+  startDate: string;
+  reason: string;
+}
+
+export type ViolationKind =
+  | 'command-vanished'
+  | 'record-in-two-files'
+  | 'record-not-in-its-file'
+  | 'record-lost'
+  | 'sequence-reused'
+  | 'not-settled';
+
+export interface Violation {
+  kind: ViolationKind;
+  detail: string;
+}
+
+export interface CommandSummary {
+  commandId: string;
+  office: OfficeCode;
+  batchKey: string;
+  /** How the command ended: acked, dead-lettered, lost (and how), or still in flight. */
+  fate: 'acked' | 'dead-lettered' | 'lost' | 'in-flight';
+  detail: string;
+  /** Deliveries of all its messages together. */
+  deliveries: number;
+  /** Handler runs for it (a Spring listener retry runs the handler again within one delivery). */
+  attempts: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  seed: number;
+  /** The one command that replays this run. */
+  replay: string;
+  stop: StopReason;
+  startedAt: string;
+  endedAt: string;
+  events: TimelineEvent[];
+  offices: OfficeRow[];
+  commands: CommandSummary[];
+  files: string[];
+  stuck: StuckRecord[];
+  violations: Violation[];
+  expectation: { met: boolean; mismatches: string[] };
+  stats: { eventsRun: number; storeOperations: number; virtualMs: number; maxDeliveries: number };
+}
+
+/** A run fails when a record is stuck or an invariant is violated. */
+export function runFailed(result: RunResult): boolean {
+  return result.stuck.length > 0 || result.violations.length > 0;
+}

@@ -1,0 +1,74 @@
+import { runFailed, type RunResult, type ViolationKind } from './result.js';
+
+/** What a sweep keeps of one run: small enough to pass between threads by the ten thousand. */
+export interface SeedSummary {
+  seed: number;
+  failed: boolean;
+  stuck: number;
+  deadLettered: number;
+  vanished: number;
+  violations: ViolationKind[];
+  /** Deliveries per command. */
+  deliveries: number[];
+  /** Handler attempts per command. */
+  attemptsPerCommand: number[];
+  /** Handler attempts (including in-process listener retries) over all commands. */
+  attempts: number;
+  virtualMs: number;
+}
+
+export function summariseRun(result: RunResult): SeedSummary {
+  return {
+    seed: result.seed,
+    failed: runFailed(result),
+    stuck: result.stuck.length,
+    deadLettered: result.commands.filter((c) => c.fate === 'dead-lettered').length,
+    vanished: result.violations.filter((v) => v.kind === 'command-vanished').length,
+    violations: [...new Set(result.violations.map((v) => v.kind))].sort(),
+    deliveries: result.commands.map((c) => c.deliveries),
+    attemptsPerCommand: result.commands.map((c) => c.attempts),
+    attempts: result.offices.reduce((sum, r) => sum + r.attempts, 0),
+    virtualMs: result.stats.virtualMs,
+  };
+}
+
+export interface Proportion {
+  count: number;
+  of: number;
+  estimate: number;
+  /** Wilson score interval, 95%. */
+  low: number;
+  high: number;
+}
+
+/** Wilson's interval: sound near 0 and 1, where a sweep that finds nothing lives. */
+export function wilson(count: number, of: number, z = 1.959964): Proportion {
+  if (of === 0) return { count, of, estimate: 0, low: 0, high: 1 };
+  const p = count / of;
+  const denominator = 1 + (z * z) / of;
+  const centre = (p + (z * z) / (2 * of)) / denominator;
+  const half = (z * Math.sqrt((p * (1 - p)) / of + (z * z) / (4 * of * of))) / denominator;
+  return { count, of, estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+export interface Distribution {
+  histogram: Record<string, number>;
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const histogram: Record<string, number> = {};
+  for (const v of sorted) histogram[v] = (histogram[v] ?? 0) + 1;
+  return {
+    histogram,
+    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
+    p50: at(0.5),
+    p95: at(0.95),
+    max: sorted.at(-1) ?? 0,
+  };
+}

@@ -1,0 +1,150 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { replayCommand, runScenario } from './run.js';
+import type { Scenario } from './scenario.js';
+import type { ViolationKind } from './result.js';
+import { distribution, summariseRun, wilson, type Distribution, type Proportion, type SeedSummary } from './sweep-summary.js';
+
+export interface SweepOptions {
+  seeds: number;
+  /** First seed (default 1): seeds are firstSeed … firstSeed + seeds − 1. */
+  firstSeed?: number;
+  /** Worker threads (default: 2 cores' worth for big sweeps, none for small ones). */
+  workers?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepResult {
+  scenario: string;
+  seeds: { first: number; count: number };
+  /** Any stuck record or invariant violation. */
+  failing: Proportion;
+  stuck: Proportion;
+  violations: Partial<Record<ViolationKind, number>>;
+  /** Deliveries per command, over every run. */
+  deliveriesPerCommand: Distribution;
+  /** Handler attempts per command (more than deliveries with a Spring listener retry). */
+  attemptsPerCommand: Distribution;
+  /** Commands dead-lettered per run. */
+  deadLetteredPerRun: Distribution;
+  /** Stuck records per run. */
+  stuckPerRun: Distribution;
+  failingSeeds: { seed: number; stuck: number; violations: ViolationKind[]; replay: string }[];
+  performance: { wallMs: number; seedsPerSecond: number; virtualToWall: number; workers: number };
+}
+
+const CHUNK = 50;
+/** Below this, starting threads costs more than it saves. */
+const MIN_SEEDS_FOR_WORKERS = 400;
+
+export async function sweepScenario(scenario: Scenario, options: SweepOptions): Promise<SweepResult> {
+  const first = options.firstSeed ?? 1;
+  const seeds = Array.from({ length: options.seeds }, (_, i) => first + i);
+  const workers = options.workers ?? (seeds.length >= MIN_SEEDS_FOR_WORKERS ? Math.min(2, availableParallelism()) : 0);
+  const started = performance.now();
+  const summaries = workers > 0 ? await inWorkers(scenario, seeds, workers, options.onProgress) : await inProcess(scenario, seeds, options.onProgress);
+  const wallMs = performance.now() - started;
+  return summarise(scenario, first, summaries, { wallMs, workers });
+}
+
+async function inProcess(scenario: Scenario, seeds: number[], onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
+  const summaries: SeedSummary[] = [];
+  for (const seed of seeds) {
+    summaries.push(summariseRun(await runScenario(scenario, seed, { timeline: false })));
+    if (summaries.length % CHUNK === 0) onProgress?.(summaries.length, seeds.length);
+  }
+  onProgress?.(summaries.length, seeds.length);
+  return summaries;
+}
+
+/**
+ * Built, the worker is plain JS. Under tsx or vitest it is TypeScript: a tiny bootstrap registers
+ * tsx's loader inside the thread first (Node 20 does not apply `--import` hooks to a .ts worker entry).
+ */
+function workerUrl(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./sweep-worker.js', import.meta.url);
+  const require = createRequire(import.meta.url);
+  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./sweep-worker.ts', import.meta.url).href;
+  const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+function inWorkers(scenario: Scenario, seeds: number[], count: number, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
+  const url = workerUrl();
+  const pending = [...seeds];
+  const summaries: SeedSummary[] = [];
+  return new Promise((resolve, reject) => {
+    let running = count;
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(url, { workerData: { scenario } });
+      worker.on('message', (done: SeedSummary[]) => {
+        summaries.push(...done);
+        if (done.length > 0) onProgress?.(summaries.length, seeds.length);
+        const chunk = pending.splice(0, CHUNK);
+        worker.postMessage(chunk.length > 0 ? chunk : null);
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => {
+        if (--running === 0) resolve(summaries.sort((a, b) => a.seed - b.seed));
+      });
+    }
+  });
+}
+
+function summarise(scenario: Scenario, first: number, runs: SeedSummary[], perf: { wallMs: number; workers: number }): SweepResult {
+  const violations: Partial<Record<ViolationKind, number>> = {};
+  for (const run of runs) for (const kind of run.violations) violations[kind] = (violations[kind] ?? 0) + 1;
+  const virtualMs = runs.reduce((sum, r) => sum + r.virtualMs, 0);
+  return {
+    scenario: scenario.name,
+    seeds: { first, count: runs.length },
+    failing: wilson(runs.filter((r) => r.failed).length, runs.length),
+    stuck: wilson(runs.filter((r) => r.stuck > 0).length, runs.length),
+    violations,
+    deliveriesPerCommand: distribution(runs.flatMap((r) => r.deliveries)),
+    attemptsPerCommand: distribution(runs.flatMap((r) => r.attemptsPerCommand)),
+    deadLetteredPerRun: distribution(runs.map((r) => r.deadLettered)),
+    stuckPerRun: distribution(runs.map((r) => r.stuck)),
+    failingSeeds: runs
+      .filter((r) => r.failed)
+      .map((r) => ({ seed: r.seed, stuck: r.stuck, violations: r.violations, replay: replayCommand(scenario, r.seed) })),
+    performance: {
+      wallMs: Math.round(perf.wallMs),
+      seedsPerSecond: Math.round((runs.length / perf.wallMs) * 1000),
+      virtualToWall: Math.round(virtualMs / perf.wallMs),
+      workers: perf.workers,
+    },
+  };
+}
+
+const percent = (p: number) => `${(p * 100).toFixed(2)}%`;
+
+export function renderSweep(result: SweepResult, options: { maxFailing?: number } = {}): string {
+  const d = result.deliveriesPerCommand;
+  const a = result.attemptsPerCommand;
+  const lines = [
+    `Sweep of ${result.scenario}: seeds ${result.seeds.first}..${result.seeds.first + result.seeds.count - 1} (${result.seeds.count} runs)`,
+    `  P(any stuck record)  ${percent(result.stuck.estimate)}  95% CI [${percent(result.stuck.low)}, ${percent(result.stuck.high)}]  (${result.stuck.count}/${result.stuck.of})`,
+    `  P(run fails)         ${percent(result.failing.estimate)}  95% CI [${percent(result.failing.low)}, ${percent(result.failing.high)}]  (${result.failing.count}/${result.failing.of})`,
+    `  violations (runs)    ${Object.entries(result.violations).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}`,
+    `  deliveries/command   mean ${d.mean.toFixed(2)}  p50 ${d.p50}  p95 ${d.p95}  max ${d.max}`,
+    `    histogram          ${Object.entries(d.histogram).map(([k, n]) => `${k}×${n}`).join('  ')}`,
+    `  attempts/command     mean ${a.mean.toFixed(2)}  p50 ${a.p50}  p95 ${a.p95}  max ${a.max}`,
+    `    histogram          ${Object.entries(a.histogram).map(([k, n]) => `${k}×${n}`).join('  ')}`,
+    `  dead-lettered/run    mean ${result.deadLetteredPerRun.mean.toFixed(2)}  max ${result.deadLetteredPerRun.max}`,
+    `  stuck records/run    mean ${result.stuckPerRun.mean.toFixed(2)}  max ${result.stuckPerRun.max}`,
+    `  ${result.performance.seedsPerSecond} seeds/s on ${Math.max(1, result.performance.workers)} thread(s), virtual/wall ${result.performance.virtualToWall}×, ${result.performance.wallMs} ms`,
+  ];
+  const limit = options.maxFailing ?? Number.POSITIVE_INFINITY;
+  if (result.failingSeeds.length > 0) {
+    lines.push(`Failing seeds (${result.failingSeeds.length}${result.failingSeeds.length > limit ? `, first ${limit}` : ''}):`);
+    for (const f of result.failingSeeds.slice(0, limit)) {
+      lines.push(`  seed ${f.seed}: ${f.stuck} stuck${f.violations.length ? `, ${f.violations.join(', ')}` : ''}  →  ${f.replay}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,116 @@
+import { startSqsLocal } from '../brokers/sqs-local/server.js';
+import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+
+/**
+ * The story's own setup of two brokers: the legacy one with its retry policy, the new one without.
+ * These are writes, made by the story to stage the migration, never by the verifier.
+ */
+export interface StagedBrokers {
+  /** Environment YAML (policy-check) for the legacy and the new broker. */
+  legacyEnvironment: string;
+  targetEnvironment: string;
+  /** The fix the finding asks for, applied to the new broker. */
+  applyFix(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export const RABBITMQ_RETRY_POLICY = {
+  pattern: '^esr\\.queue\\.',
+  'apply-to': 'queues',
+  priority: 1,
+  definition: { 'delivery-limit': 20, 'dead-letter-exchange': 'esr.dlx' },
+};
+
+const QUEUES_YAML = (commands: string, apprecords: string, dlq: string, consumer: string) => `queues:
+  export-commands:
+    name: ${commands}
+    consumerConfig: ../consumers/${consumer}
+  apprecord-created:
+    name: ${apprecords}
+    consumerConfig: ../consumers/${consumer}
+  dead-letters:
+    name: ${dlq}
+`;
+
+export async function stageRabbitMq(managementUrl: string, suffix: string): Promise<StagedBrokers> {
+  const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${managementUrl}/api${path}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok && !(method === 'DELETE' && response.status === 404)) throw new Error(`${method} ${path}: HTTP ${response.status}`);
+  };
+  const legacy = `esr-story-legacy-${suffix}`;
+  const target = `esr-story-aws-${suffix}`;
+  for (const vhost of [legacy, target]) {
+    const v = encodeURIComponent(vhost);
+    await api('PUT', `/vhosts/${v}`, {});
+    await api('PUT', `/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    for (const name of ['esr.queue.appfilegenerationcommand', 'esr.queue.apprecord.created.dataexporter']) {
+      await api('PUT', `/queues/${v}/${name}`, { durable: true, auto_delete: false, arguments: { 'x-queue-type': 'quorum' } });
+    }
+    await api('PUT', `/queues/${v}/esr.dlq`, { durable: true, auto_delete: false, arguments: {} });
+    await api('PUT', `/exchanges/${v}/esr.dlx`, { type: 'fanout', durable: true });
+    await api('POST', `/bindings/${v}/e/esr.dlx/q/esr.dlq`, { routing_key: '' });
+  }
+  await api('PUT', `/policies/${encodeURIComponent(legacy)}/esr-retry`, RABBITMQ_RETRY_POLICY);
+  const environment = (name: string, vhost: string) =>
+    `name: ${name}\nrabbitmq:\n  managementUrl: ${managementUrl}\n  vhost: ${vhost}\n` +
+    QUEUES_YAML('esr.queue.appfilegenerationcommand', 'esr.queue.apprecord.created.dataexporter', 'esr.dlq', 'esr-data-exporter.yml');
+  return {
+    legacyEnvironment: environment('legacy', legacy),
+    targetEnvironment: environment('aws', target),
+    applyFix: () => api('PUT', `/policies/${encodeURIComponent(target)}/esr-retry`, RABBITMQ_RETRY_POLICY),
+    cleanup: async () => {
+      await api('DELETE', `/vhosts/${encodeURIComponent(legacy)}`);
+      await api('DELETE', `/vhosts/${encodeURIComponent(target)}`);
+    },
+  };
+}
+
+/** The same staging on a local SQS endpoint of its own: the legacy queues have a RedrivePolicy, the new ones lost it. */
+export async function stageSqs(suffix: string): Promise<StagedBrokers> {
+  const local = await startSqsLocal({ port: 0 });
+  const endpoint = local.endpoint;
+  const client = new SQSClient({ endpoint, region: 'eu-west-2', credentials: { accessKeyId: 'story', secretAccessKey: 'story' } });
+  const names = (side: string) => ({
+    commands: `esr-${side}-${suffix}-appfilegenerationcommand`,
+    apprecords: `esr-${side}-${suffix}-apprecord-created`,
+    dlq: `esr-${side}-${suffix}-dlq`,
+  });
+  const create = async (name: string, attributes: Record<string, string>) =>
+    (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+  const arnOf = async (url: string) =>
+    (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const redrive = (dlqArn: string) => JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 20 });
+  const work = { VisibilityTimeout: '60', MessageRetentionPeriod: '345600' };
+
+  const stage = async (side: 'legacy' | 'aws') => {
+    const n = names(side);
+    const dlqUrl = await create(n.dlq, { MessageRetentionPeriod: '1209600' });
+    const dlqArn = await arnOf(dlqUrl);
+    const withRedrive = side === 'legacy' ? { ...work, RedrivePolicy: redrive(dlqArn) } : work;
+    const urls = [await create(n.commands, withRedrive), await create(n.apprecords, withRedrive)];
+    return { n, dlqArn, urls };
+  };
+  const legacy = await stage('legacy');
+  const target = await stage('aws');
+  const environment = (name: string, n: ReturnType<typeof names>) =>
+    `name: ${name}\nsqs:\n  region: eu-west-2\n  endpoint: ${endpoint}\n  queueNamePrefix: esr-\n` +
+    QUEUES_YAML(n.commands, n.apprecords, n.dlq, 'esr-data-exporter-sqs.yml');
+  return {
+    legacyEnvironment: environment('legacy', legacy.n),
+    targetEnvironment: environment('aws', target.n),
+    applyFix: async () => {
+      for (const url of target.urls) {
+        await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { RedrivePolicy: redrive(target.dlqArn) } }));
+      }
+    },
+    cleanup: async () => {
+      client.destroy();
+      await local.close();
+    },
+  };
+}

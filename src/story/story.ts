@@ -1,0 +1,181 @@
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dateOf } from '../domain/dates.js';
+import { auditStuckRecords, type AuditReport } from '../engine/audit.js';
+import { systemClock } from '../engine/clock.js';
+import { exitCode, type Finding } from '../evaluate/report.js';
+import { runPolicyCheck } from '../evaluate/run.js';
+import { runReal, type RealComparison } from '../sim/real.js';
+import { renderReportHtml } from '../sim/report-html.js';
+import { runScenario } from '../sim/run.js';
+import { loadScenario, type Scenario } from '../sim/scenario.js';
+import { stageRabbitMq, stageSqs, type StagedBrokers } from './live-setup.js';
+
+export interface StoryOptions {
+  /** Where the HTML reports go. */
+  outDir: string;
+  /** The shipped `policies/` and `scenarios/` folders. */
+  policiesDir: string;
+  scenariosDir: string;
+  amqpUrl: string;
+  managementUrl: string;
+  mongodbUri?: string;
+  /** Delays of the live replays are divided by this (10 s of retry delay → 100 ms). */
+  compression: number;
+  progress: (line: string) => void;
+}
+
+export interface StoryStep {
+  title: string;
+  /** Did it behave as the story says it must? */
+  ok: boolean;
+  lines: string[];
+}
+
+export interface StoryResult {
+  broker: string;
+  store: string;
+  steps: StoryStep[];
+  reports: string[];
+  ok: boolean;
+}
+
+const SATURDAY = '2021-07-31';
+
+/** The Saturday 31/07 burst alone: what the first scheduled run after Friday's placements did. */
+function saturdayOnly(scenario: Scenario): Scenario {
+  return { ...scenario, commands: scenario.commands.slice(0, 1), horizon: '2021-08-01T00:00:00Z' };
+}
+
+async function rabbitMqReachable(managementUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${managementUrl}/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The 2021 incident told end to end with the real parts: the Saturday burst replayed on a live broker
+ * with the retry policy lost, the verifier catching the lost policy against the legacy broker, the
+ * fix applied and proven, the audit that would have alerted on 31/07, and the HTML report.
+ */
+export async function tellStory(options: StoryOptions): Promise<StoryResult> {
+  const say = options.progress;
+  const onRabbitMq = await rabbitMqReachable(options.managementUrl);
+  const broker = onRabbitMq ? `RabbitMQ at ${options.managementUrl.replace(/\/\/[^@/]*@/, '//')}` : 'the local SQS endpoint (no RabbitMQ reachable)';
+  const store = options.mongodbUri ? 'MongoDB (MONGODB_URI)' : 'the in-memory store with MongoDB-like latency (no MONGODB_URI)';
+  say(`broker: ${broker}; store: ${store}`);
+  const [lostFile, fixedFile] = onRabbitMq
+    ? ['2021-burst.yaml', '2021-burst-pre-migration.yaml']
+    : ['2021-burst-sqs-no-redrive-spring.yaml', '2021-burst-sqs-redrive.yaml'];
+  const lost = saturdayOnly(await loadScenario(join(options.scenariosDir, lostFile)));
+  const fixed = saturdayOnly(await loadScenario(join(options.scenariosDir, fixedFile)));
+  const steps: StoryStep[] = [];
+  const step = (title: string, ok: boolean, lines: string[]) => {
+    steps.push({ title, ok, lines });
+    say(`${ok ? '✔' : '✘'} ${title}`);
+    for (const line of lines) say(`    ${line}`);
+  };
+
+  // 1. The Saturday burst with the retry policy lost.
+  say(`1/5 Friday 30/07/2021 16:30: ${lost.records.perOffice} placements per office added for trainees starting Wed 04/08; replaying the Saturday 14:00 burst with the retry policy lost…`);
+  let saturdayAudit: AuditReport | null = null;
+  const lostRun = await runReal(lost, {
+    compression: options.compression,
+    amqpUrl: options.amqpUrl,
+    mongodbUri: options.mongodbUri,
+    inspect: async (liveStore) => void (saturdayAudit = await auditStuckRecords(liveStore, SATURDAY)),
+  });
+  step('the Saturday burst, retry policy lost: records stuck, commands lost', lostRun.real.stuck > 0 && lostRun.real.vanished > 0, describeRun(lostRun));
+
+  // 2. The verifier against the legacy broker.
+  say('2/5 policy-check --env aws --baseline legacy: would the migration gate have caught it?');
+  const suffix = `${process.pid}-${systemClock.now().toString(36)}`;
+  const staged = onRabbitMq ? await stageRabbitMq(options.managementUrl, suffix) : await stageSqs(suffix);
+  const workspace = await policyWorkspace(options.policiesDir, staged);
+  try {
+    const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
+    const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check.startsWith('parity.'));
+    step('policy-check finds the lost retry policy before cut-over (exit 1)', exitCode(before) === 1 && lostSettings.length > 0, lostSettings.map(describeFinding));
+
+    // 3. The fix, checked and proven.
+    say('3/5 applying the fix to the new broker, checking again, replaying the burst…');
+    await staged.applyFix();
+    const after = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
+    let fixedAudit: AuditReport | null = null;
+    const fixedRun = await runReal(fixed, {
+      compression: options.compression,
+      amqpUrl: options.amqpUrl,
+      mongodbUri: options.mongodbUri,
+      inspect: async (liveStore) => void (fixedAudit = await auditStuckRecords(liveStore, SATURDAY)),
+    });
+    const resolved = fixedRun.real.stuck === 0 && fixedRun.real.vanished === 0 && fixedRun.real.otherViolations === 0 && fixedRun.real.files === 13;
+    step(
+      'with the policy restored: policy-check passes (exit 0), every office exported, invariants hold',
+      exitCode(after) === 0 && resolved && (fixedAudit as AuditReport | null)?.stuck.length === 0,
+      [`policy-check: ${after.summary.passed} passed, ${after.summary.failed} failed, ${after.summary.errors} could not be checked`, ...describeRun(fixedRun)],
+    );
+  } finally {
+    await staged.cleanup();
+    await rm(workspace, { recursive: true, force: true });
+  }
+
+  // 4. The audit that would have alerted on Saturday.
+  say(`4/5 esr-export audit --as-of ${SATURDAY}, after Saturday's run…`);
+  const audit = saturdayAudit as AuditReport | null;
+  step(
+    'the audit alerts on Saturday 31/07 (exit 1), not Monday 02/08 when users noticed',
+    audit !== null && audit.stuck.length > 0 && audit.incompleteRuns.length > 0,
+    audit === null
+      ? ['the audit did not run']
+      : [`${audit.stuck.length} record(s) stuck; runs that did not complete: ${audit.incompleteRuns.join(', ')}`],
+  );
+
+  // 5. The pictures.
+  say('5/5 writing the HTML reports…');
+  await mkdir(options.outDir, { recursive: true });
+  const reports: string[] = [];
+  for (const [scenario, name, title] of [
+    [lost, '2021-policy-lost.html', 'Saturday 31/07/2021, the retry policy lost'],
+    [fixed, '2021-policy-restored.html', 'The same burst with the retry policy restored'],
+  ] as const) {
+    const model = await runScenario(scenario, scenario.seed ?? 1);
+    const path = resolve(options.outDir, name);
+    await writeFile(path, renderReportHtml(scenario, model, { title, text: scenario.description ?? '' }));
+    reports.push(path);
+  }
+  step('HTML reports written', reports.length === 2, reports);
+
+  return { broker, store, steps, reports, ok: steps.every((s) => s.ok) };
+}
+
+function describeRun(run: RealComparison): string[] {
+  const r = run.real;
+  return [
+    `live ${run.broker}: ${r.files} of 13 office files written, ${r.conflicts} Counter conflicts, ${r.stuck} record(s) stuck, ${r.vanished} command(s) lost, ${r.deadLettered} dead-lettered`,
+    `the model, same seed: ${run.model.files} files, ${run.model.stuck} stuck, ${run.model.vanished} lost (${run.agree ? 'agrees' : `differs: ${run.differences.join('; ')}`})`,
+  ];
+}
+
+function describeFinding(finding: Finding): string {
+  const fix = finding.fix ? `\n      fix: ${finding.fix.split('\n').join('\n           ')}` : '';
+  return `${finding.queue}: ${finding.check} expected ${finding.expected}, actual ${finding.actual}${fix}`;
+}
+
+/** A copy of the shipped policies with the two staged brokers as environments `legacy` and `aws`. */
+async function policyWorkspace(policiesDir: string, staged: StagedBrokers): Promise<string> {
+  const workspace = await mkdtemp(join(tmpdir(), 'esr-story-policies-'));
+  for (const entry of await readdir(policiesDir)) {
+    if (entry !== 'environments') await cp(join(policiesDir, entry), join(workspace, entry), { recursive: true });
+  }
+  await mkdir(join(workspace, 'environments'));
+  await writeFile(join(workspace, 'environments', 'legacy.yaml'), staged.legacyEnvironment);
+  await writeFile(join(workspace, 'environments', 'aws.yaml'), staged.targetEnvironment);
+  return workspace;
+}
