@@ -12,6 +12,7 @@ import { renderReplay } from '../sim/timeline-text.js';
 import { VERSION } from '../version.js';
 import { exitCodeFor } from './errors.js';
 import { processIo, type Io } from './io.js';
+import { registerDemo } from './sim/demo.js';
 
 function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -159,6 +160,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.out(options.json ? JSON.stringify(result, null, 2) + '\n' : renderRecommendation(result));
       exitCode = result.recommended ? 0 : 1;
     });
+
+  registerDemo(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -43,9 +43,9 @@ export interface StoryResult {
 
 const SATURDAY = '2021-07-31';
 
-/** The Saturday 31/07 burst alone: what the first scheduled run after Friday's placements did. */
+/** The Saturday 31/07 burst alone, as live brokers can run it (faults are the model's own). */
 function saturdayOnly(scenario: Scenario): Scenario {
-  return { ...scenario, commands: scenario.commands.slice(0, 1), horizon: '2021-08-01T00:00:00Z' };
+  return { ...scenario, commands: scenario.commands.slice(0, 1), horizon: '2021-08-01T00:00:00Z', faults: undefined };
 }
 
 async function rabbitMqReachable(managementUrl: string): Promise<boolean> {
@@ -99,6 +99,8 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   const suffix = `${process.pid}-${systemClock.now().toString(36)}`;
   const staged = onRabbitMq ? await stageRabbitMq(options.managementUrl, suffix) : await stageSqs(suffix);
   const workspace = await policyWorkspace(options.policiesDir, staged);
+  // The local SQS endpoint accepts any credentials, but the SDK's chain must find some.
+  const restoreCredentials = onRabbitMq ? () => undefined : withLocalAwsCredentials();
   try {
     const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
     const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check.startsWith('parity.'));
@@ -122,6 +124,7 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
       [`policy-check: ${after.summary.passed} passed, ${after.summary.failed} failed, ${after.summary.errors} could not be checked`, ...describeRun(fixedRun)],
     );
   } finally {
+    restoreCredentials();
     await staged.cleanup();
     await rm(workspace, { recursive: true, force: true });
   }
@@ -178,4 +181,15 @@ async function policyWorkspace(policiesDir: string, staged: StagedBrokers): Prom
   await writeFile(join(workspace, 'environments', 'legacy.yaml'), staged.legacyEnvironment);
   await writeFile(join(workspace, 'environments', 'aws.yaml'), staged.targetEnvironment);
   return workspace;
+}
+
+/** Sets placeholder AWS credentials when none are configured; returns how to undo it. */
+function withLocalAwsCredentials(): () => void {
+  if (process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return () => undefined;
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  return () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+  };
 }
