@@ -153,10 +153,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<scenario>', 'scenario file')
     .option('--seeds <n>', 'seeds per candidate (default 200)', integer('--seeds', 1, 1_000_000))
     .option('--max-deliveries <n>', 'largest budget tried (default 64)', integer('--max-deliveries', 1, 1000))
+    .option('--confirm-seeds <n>', 'then sweep the answer over this many further seeds, raising it until none fails (default 5000; 0 skips)', integer('--confirm-seeds', 0, 1_000_000))
     .addOption(jsonOption())
-    .action(async (file: string, options: { seeds?: number; maxDeliveries?: number; json?: boolean }) => {
+    .action(async (file: string, options: { seeds?: number; maxDeliveries?: number; confirmSeeds?: number; json?: boolean }) => {
       const scenario = await loadScenario(file);
-      const result = await recommendRetry(scenario, { seeds: options.seeds, maxDeliveries: options.maxDeliveries });
+      const result = await recommendRetry(scenario, { seeds: options.seeds, maxDeliveries: options.maxDeliveries, confirmSeeds: options.confirmSeeds });
       io.out(options.json ? JSON.stringify(result, null, 2) + '\n' : renderRecommendation(result));
       exitCode = result.recommended ? 0 : 1;
     });

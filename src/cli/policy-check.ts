@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FORMAT_NAMES, isFormatName, loadReporter, REPORTERS } from '../reporters/reporter.js';
+import { VERSION } from '../version.js';
 
 /** Where the command writes; injectable so tests can run `main()` in-process. */
 export interface Io {
@@ -43,6 +44,7 @@ function program(io: Io): Command {
   const formats = FORMAT_NAMES.map((name) => `  ${name.padEnd(9)} ${REPORTERS[name].description}`).join('\n');
   return new Command('policy-check')
     .description('Check live brokers and infrastructure files against retry/redrive policies. Read-only. Exit 0 all hold, 1 violation, 2 could not check.')
+    .version(VERSION)
     .requiredOption('--env <name>', 'environment to check (policies/environments/<name>.yaml)')
     .option('--policies <dir>', 'policies directory', 'policies')
     .option('--source <file...>', 'extra file sources: Terraform plan JSON, CloudFormation, definitions.json')

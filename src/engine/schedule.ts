@@ -1,4 +1,5 @@
 import type { ExportCommand } from '../domain/command.js';
+import type { Clock } from './clock.js';
 import { dateOf, type IsoDate } from '../domain/dates.js';
 import { OFFICE_CODES, type OfficeCode } from '../domain/offices.js';
 import type { FileType } from '../domain/records.js';
@@ -29,4 +30,30 @@ export function nextRun(nowMs: number): { type: FileType; atMs: number; runDate:
     }
   }
   throw new Error('unreachable: a daily run is always within a day');
+}
+
+export interface DailyScheduleOptions {
+  clock: Clock;
+  publish: (command: ExportCommand) => Promise<void>;
+  newId: () => string;
+  offices?: readonly OfficeCode[];
+  signal?: AbortSignal;
+  onFire?: (type: FileType, runDate: IsoDate, commands: number) => void;
+  /** Stop after this many firings (tests); default: until aborted. */
+  maxFirings?: number;
+}
+
+/** The cron, as the real system ran it: at each daily run time, the whole burst at once. Returns the number of firings. */
+export async function runDailySchedule(options: DailyScheduleOptions): Promise<number> {
+  let firings = 0;
+  while (!options.signal?.aborted && firings < (options.maxFirings ?? Infinity)) {
+    const next = nextRun(options.clock.now());
+    await options.clock.sleep(next.atMs - options.clock.now());
+    if (options.signal?.aborted) break;
+    const commands = burstCommands(next.type, next.runDate, options.newId, options.offices);
+    await Promise.all(commands.map((command) => options.publish(command)));
+    options.onFire?.(next.type, next.runDate, commands.length);
+    firings++;
+  }
+  return firings;
 }

@@ -1,9 +1,12 @@
 import { runFailed } from './result.js';
 import { replayCommand, runScenario } from './run.js';
 import { exploreScenario, type ExploreResult } from './explore.js';
+import { sweepScenario } from './sweep.js';
 import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario.js';
 
 export const DEFAULT_RECOMMEND_SEEDS = 200;
+/** The search's answer must then hold over this many further seeds (a sweep), or it is raised until it does. */
+export const DEFAULT_CONFIRM_SEEDS = 5_000;
 export const DEFAULT_MAX_DELIVERIES = 64;
 /** Delays tried, shortest first: immediate redelivery, then the usual backoff steps. */
 export const CANDIDATE_DELAYS_MS = [0, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -20,6 +23,8 @@ export interface Recommendation {
   file: string | null;
   seeds: { first: number; count: number };
   recommended: RetryBudget | null;
+  /** The search's answer swept over further seeds (raised until none failed); null when nothing was found. */
+  confirmed: { seeds: { first: number; count: number }; raisedFrom: number | null } | null;
   /** For small scenarios: the recommendation checked in every interleaving (raised until proved). */
   explored: { verdict: ExploreResult['verdict']; interleavings: number } | null;
   candidates: CandidateResult[];
@@ -46,7 +51,7 @@ export async function checkBudget(scenario: Scenario, budget: RetryBudget, seeds
  */
 export async function recommendRetry(
   scenario: Scenario,
-  options: { seeds?: number; firstSeed?: number; maxDeliveries?: number; delaysMs?: number[] } = {},
+  options: { seeds?: number; firstSeed?: number; maxDeliveries?: number; delaysMs?: number[]; confirmSeeds?: number } = {},
 ): Promise<Recommendation> {
   const seeds = options.seeds ?? DEFAULT_RECOMMEND_SEEDS;
   const firstSeed = options.firstSeed ?? 1;
@@ -71,17 +76,40 @@ export async function recommendRetry(
     }
     best = { maxDeliveries: high, delayMs };
   }
-  const explored = best ? await confirmByExploring(scenario, best, options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) : null;
+  const limit = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+  const confirmSeeds = options.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS;
+  const confirmFirst = firstSeed + seeds;
+  let confirmed: Recommendation['confirmed'] = null;
+  if (best && confirmSeeds > 0) {
+    const searched = best.maxDeliveries;
+    best = await confirmBySweeping(scenario, best, confirmSeeds, confirmFirst, limit);
+    confirmed = best && { seeds: { first: confirmFirst, count: confirmSeeds }, raisedFrom: best.maxDeliveries === searched ? null : searched };
+  }
+  const explored = best ? await confirmByExploring(scenario, best, limit) : null;
   if (explored) best = explored.budget;
   return {
     scenario: scenario.name,
     file: scenario.file,
     seeds: { first: firstSeed, count: seeds },
     recommended: best,
+    confirmed,
     explored: explored && { verdict: explored.verdict, interleavings: explored.interleavings },
     candidates,
-    snippet: best ? policySnippet(scenario, best, seeds, explored?.verdict === 'proved' ? explored.interleavings : null) : null,
+    snippet: best ? policySnippet(scenario, best, seeds + (confirmed?.seeds.count ?? 0), explored?.verdict === 'proved' ? explored.interleavings : null) : null,
   };
+}
+
+/**
+ * A bisection over a few hundred seeds can land on a budget that a rarer seed breaks: sweep the
+ * answer over fresh seeds, and raise it one delivery at a time until none fails.
+ */
+async function confirmBySweeping(scenario: Scenario, budget: RetryBudget, seeds: number, firstSeed: number, limit: number): Promise<RetryBudget | null> {
+  for (let deliveries = budget.maxDeliveries; deliveries <= limit; deliveries++) {
+    const candidate = { ...budget, maxDeliveries: deliveries };
+    const sweep = await sweepScenario(withRetryBudget(scenario, candidate), { seeds, firstSeed });
+    if (sweep.failing.count === 0) return candidate;
+  }
+  return null;
 }
 
 /** Bursts this small can be explored exhaustively: the sweep's answer is raised until no interleaving fails. */
@@ -124,7 +152,12 @@ export function renderRecommendation(result: Recommendation): string {
   );
   const head = `Candidates tried for ${result.scenario} (${result.seeds.count} seeds each):`;
   if (!result.recommended) return [head, ...lines, 'No budget within the search bounds resolves every seed.', ''].join('\n');
-  return [head, ...lines, '', result.snippet!].join('\n');
+  const confirmation = result.confirmed
+    ? `Confirmed by a sweep of ${result.confirmed.seeds.count} further seeds (${result.confirmed.seeds.first}…${result.confirmed.seeds.first + result.confirmed.seeds.count - 1})${
+        result.confirmed.raisedFrom === null ? '' : `, which raised the search's ${result.confirmed.raisedFrom} deliveries`
+      }.`
+    : null;
+  return [head, ...lines, ...(confirmation ? ['', confirmation] : []), '', result.snippet!].join('\n');
 }
 
 function scenarioStub(result: Recommendation): Scenario {

@@ -64,6 +64,7 @@ describe('esr-export', () => {
     [['audit'], /required option '--as-of <date>'/],
     [['run', '--consumers', 'zero'], /--consumers must be a positive integer/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['schedule', '--daemon'], /--daemon publishes to a shared broker/],
   ])('bad input %j: one clear line, exit 2, no stack trace', async (argv, message) => {
     const { code, err } = await run(...argv);
     expect(code).toBe(2);

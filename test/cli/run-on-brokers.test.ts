@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { main } from '../../src/cli/esr-export.js';
+import { createBroker } from '../../src/brokers/create-broker.js';
+import { systemClock } from '../../src/engine/clock.js';
 
 const MANAGEMENT = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
 const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
@@ -51,9 +53,59 @@ async function burstThroughBroker(brokerArgs: string[], name: string) {
   expect((await run('audit', ...common, '--as-of', '2021-07-31')).code).toBe(0);
 }
 
+/** A command that can never succeed is dead-lettered at once; the operators list it, hold it, replay it. */
+async function dlqRoundTrip(brokerArgs: string[], name: string, holdingPattern: RegExp) {
+  const common = ['--state', join(dir, `${name}-dlq.json`), '--outbox', join(dir, `${name}-dlq`), ...brokerArgs, '--retry-delay-ms', '100'];
+  const broker = await createBroker({ kind: brokerArgs[1] as 'rabbitmq' | 'sqs', retry: { mode: 'budget', maxDeliveries: 20, delayMs: 100 }, clock: systemClock, amqpUrl: brokerArgs[3], sqsEndpoint: brokerArgs[3], region: 'eu-west-2' });
+  await broker.setup();
+  await broker.publish({ commandId: `bad-${name}`, type: 'APP', localOffice: 'SEV', runDate: '2021-02-30', correlationId: `corr-bad-${name}` });
+  await broker.close();
+
+  expect((await run('run', ...common, '--until-idle', '1000')).code).toBe(0);
+  const listed = await run('dlq', 'list', ...common, '--json');
+  expect(listed.code, listed.err).toBe(0);
+  const letters = JSON.parse(listed.out) as { messageId: string; reason: string; correlationId: string }[];
+  expect(letters.map((l) => l.messageId)).toEqual([`bad-${name}`]);
+  expect(letters[0]!.reason).toMatch(/invalid export command/);
+  expect(letters[0]!.correlationId).toBe(`corr-bad-${name}`);
+  expect((await run('dlq', 'show', `bad-${name}`, ...common)).out).toMatch(/2021-02-30/);
+  expect((await run('dlq', 'show', 'no-such-id', ...common)).code).toBe(1);
+
+  const replayed = await run('dlq', 'replay', '--hold', ...common);
+  expect(replayed.code, replayed.err).toBe(0);
+  expect(replayed.out).toMatch(holdingPattern);
+  expect((await run('dlq', 'list', ...common)).out).toMatch(/the dead-letter queue is empty/);
+  // Back in the work queue: the handler sees it again, and it dead-letters again — never dropped.
+  expect((await run('run', ...common, '--until-idle', '1000')).code).toBe(0);
+  expect(JSON.parse((await run('dlq', 'list', ...common, '--json')).out)).toHaveLength(1);
+}
+
 describe('esr-export run on real brokers', () => {
   it('processes a 13-office burst from RabbitMQ into files', async () => {
     await burstThroughBroker(['--broker', 'rabbitmq', '--amqp-url', `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(VHOST)}`], 'rabbitmq');
+  });
+
+  it('dlq list, show and replay --hold on RabbitMQ', async () => {
+    const vhost = `${VHOST}-dlq`;
+    await management('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`);
+    await management('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    try {
+      await dlqRoundTrip(['--broker', 'rabbitmq', '--amqp-url', `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`], 'rabbitmq', /replayed 1 command\(s\) via holding queue esr\.dlq\.\d{4}\.\d{2}\.\d{2}/);
+    } finally {
+      await management('DELETE', `/api/vhosts/${encodeURIComponent(vhost)}`);
+    }
+  });
+
+  it('dlq list, show and replay --hold on the local SQS endpoint', async () => {
+    const sqs = await startSqsLocal({ port: 0 });
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    try {
+      await dlqRoundTrip(['--broker', 'sqs', '--sqs-endpoint', sqs.endpoint], 'sqs', /replayed 1 command\(s\) via holding queue esr-dlq-\d{4}-\d{2}-\d{2}/);
+    } finally {
+      process.env = saved;
+      await sqs.close();
+    }
   });
 
   it('processes a 13-office burst from the local SQS endpoint into files', async () => {

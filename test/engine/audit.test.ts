@@ -5,7 +5,8 @@ import { auditStuckRecords } from '../../src/engine/audit.js';
 import { fixedClock } from '../../src/engine/clock.js';
 import { handleCommand } from '../../src/engine/handle-command.js';
 import { MemoryOutbox } from '../../src/engine/outboxes/memory.js';
-import { burstCommands, nextRun } from '../../src/engine/schedule.js';
+import { burstCommands, nextRun, runDailySchedule } from '../../src/engine/schedule.js';
+import type { ExportCommand } from '../../src/domain/command.js';
 import { MemoryStore } from '../../src/store/memory.js';
 
 describe('audit of stuck records', () => {
@@ -60,5 +61,24 @@ describe('schedule', () => {
     expect(nextRun(Date.parse('2021-07-31T09:00:00Z'))).toEqual({ type: 'APP', atMs: Date.parse('2021-07-31T14:00:00Z'), runDate: '2021-07-31' });
     expect(nextRun(Date.parse('2021-07-31T14:00:00Z'))).toMatchObject({ type: 'DNC', runDate: '2021-07-31' });
     expect(nextRun(Date.parse('2021-07-31T15:30:00Z'))).toMatchObject({ type: 'APP', runDate: '2021-08-01' });
+  });
+});
+
+describe('the daily schedule', () => {
+  it('fires the APP burst at 14:00 and the DNC burst at 15:00, every day, all offices at once', async () => {
+    let now = Date.parse('2021-07-31T09:30:00Z');
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const published: { command: ExportCommand; at: number }[] = [];
+    let id = 0;
+    const firings = await runDailySchedule({
+      clock,
+      publish: async (command) => void published.push({ command, at: now }),
+      newId: () => `id-${++id}`,
+      maxFirings: 3,
+    });
+    expect(firings).toBe(3);
+    const fired = [...new Set(published.map((p) => `${new Date(p.at).toISOString()} ${p.command.type} ${p.command.runDate}`))];
+    expect(fired).toEqual(['2021-07-31T14:00:00.000Z APP 2021-07-31', '2021-07-31T15:00:00.000Z DNC 2021-07-31', '2021-08-01T14:00:00.000Z APP 2021-08-01']);
+    expect(published).toHaveLength(39);
   });
 });

@@ -8,7 +8,7 @@ import { auditStuckRecords } from '../../engine/audit.js';
 import { systemClock } from '../../engine/clock.js';
 import { describeOutcome } from '../../engine/outcome.js';
 import { runExports, type RunSummary } from '../../engine/run-exports.js';
-import { burstCommands } from '../../engine/schedule.js';
+import { burstCommands, runDailySchedule } from '../../engine/schedule.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
 import { isoDate, openContext, positiveInt, withCommonOptions, type CommonOptions, type EngineContext } from './context.js';
@@ -120,11 +120,14 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
     .option('--date <date>', 'run date (default: today)')
     .addOption(new Option('--type <type>', 'which run').choices(['APP', 'DNC', 'all']).default('all'))
     .option('--offices <codes>', 'comma-separated offices (default: all 13)')
+    .option('--daemon', 'stay up and fire every day at 14:00 (APP) and 15:00 (DNC) UTC, like the cron', false)
     .action(
-      withContext<{ date?: string; type: string; offices?: string }>(io, setExitCode, async (options, context) => {
+      withContext<{ date?: string; type: string; offices?: string; daemon: boolean }>(io, setExitCode, async (options, context) => {
+        const offices = officesOf(options.offices);
+        if (options.daemon) return scheduleDaily(context, offices, io);
         const runDate = options.date ? isoDate(options.date, '--date') : dateOf(systemClock.now());
         const types: FileType[] = options.type === 'all' ? ['APP', 'DNC'] : [typeOf(options.type)];
-        const commands = types.flatMap((type) => burstCommands(type, runDate, context.newId, officesOf(options.offices)));
+        const commands = types.flatMap((type) => burstCommands(type, runDate, context.newId, offices));
         await Promise.all(commands.map((command) => context.broker.publish(command)));
         io.out(`published ${commands.length} command(s) for ${runDate} (${types.join(', ')})\n`);
         await consumeIfInProcess(context, options, io);
@@ -143,6 +146,39 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
         return report.stuck.length > 0 ? 1 : 0;
       }),
     );
+}
+
+async function scheduleDaily(context: EngineContext, offices: OfficeCode[], io: Io): Promise<number> {
+  if (context.broker.kind === 'memory') {
+    throw new CliError('--daemon publishes to a shared broker: pass --broker rabbitmq or sqs, and run consumers with esr-export run');
+  }
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  io.err(`scheduling the daily runs on ${context.broker.kind} (APP 14:00, DNC 15:00 UTC); Ctrl-C stops\n`);
+  const firings = await runDailySchedule({
+    clock: abortableClock(controller.signal),
+    publish: (command) => context.broker.publish(command),
+    newId: context.newId,
+    offices,
+    signal: controller.signal,
+    onFire: (type, runDate, count) => io.out(`${new Date(systemClock.now()).toISOString()} published ${count} ${type} command(s) for ${runDate}\n`),
+  });
+  process.off('SIGINT', stop).off('SIGTERM', stop);
+  io.out(`stopped after ${firings} firing(s)\n`);
+  return 0;
+}
+
+/** The system clock, whose sleep ends early when the signal aborts (so Ctrl-C does not wait for 14:00). */
+function abortableClock(signal: AbortSignal) {
+  return {
+    now: systemClock.now,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      }),
+  };
 }
 
 function renderAudit(report: Awaited<ReturnType<typeof auditStuckRecords>>): string {
