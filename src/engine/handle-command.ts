@@ -1,7 +1,7 @@
 import { batchKeyOf, decodeCommand, parseCommand, type ExportCommand } from '../domain/command.js';
 import { renderEsrFile } from '../domain/esr-file.js';
 import { fileNameOf } from '../domain/file-name.js';
-import { validationError } from '../domain/records.js';
+import { validationError, type ExportRecord } from '../domain/records.js';
 import { exportWindow } from '../domain/window.js';
 import { StoreUnavailableError, WriteConflictError } from '../store/errors.js';
 import type { Batch, CounterStrategy, Store } from '../store/store.js';
@@ -122,20 +122,29 @@ async function exportFor(deps: Context, command: ExportCommand): Promise<Outcome
     const winner = (await store.findBatch(key))!;
     return winner.state === 'complete' ? alreadyExported(store, winner) : finishBatch(deps, command, winner, true);
   }
-  return finishBatch(deps, command, batch, false);
+  return finishBatch(deps, command, batch, false, exportable);
 }
 
 /** Drives a batch from its current state to complete. Safe to run twice, or by two handlers at once. */
-async function finishBatch(deps: Context, command: ExportCommand, batch: Batch, resumed: boolean): Promise<Outcome> {
+async function finishBatch(
+  deps: Context,
+  command: ExportCommand,
+  batch: Batch,
+  resumed: boolean,
+  /** The batch's candidates as this attempt selected them, when it opened the batch itself. */
+  candidates?: ExportRecord[],
+): Promise<Outcome> {
   const { store, outbox, clock } = deps;
   const step = (name: HandlerStep) => deps.beforeStep?.(name, command);
   let recordCount: number;
 
   if (batch.state === 'open') {
     await step('claim-records');
-    await store.claimRecords(batch.key, batch.recordIds);
-    // Once one claim has finished, the set of records this batch owns can no longer change.
-    const records = await store.findRecords({ batchKey: batch.key });
+    const claimed = await store.claimRecords(batch.key, batch.recordIds);
+    // Once one claim has finished, the set of records this batch owns can no longer change. When it
+    // got every candidate, that set is the candidates in hand: no need to read them again.
+    const records =
+      candidates && claimed === candidates.length ? candidates : await store.findRecords({ batchKey: batch.key });
     recordCount = records.length;
 
     await step('write-file');
