@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel } from 'amqplib';
-import { RabbitMqBroker } from '../src/brokers/rabbitmq.js';
+import { RabbitMqBroker } from '../src/brokers/rabbitmq/broker.js';
 import type { ExportCommand } from '../src/domain/command.js';
 import type { Outcome } from '../src/engine/outcome.js';
 

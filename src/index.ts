@@ -40,9 +40,9 @@ export { openStore, type OpenedStore } from './store/open-store.js';
 export type { Broker, Delivery, DeliveryHandler, RetryConfig, DeadLetter, DeadLetterQueue } from './brokers/broker.js';
 export { createBroker, BROKER_KINDS, type BrokerChoice } from './brokers/create-broker.js';
 export { MemoryBroker } from './brokers/memory.js';
-export { RabbitMqBroker, type RabbitMqOptions } from './brokers/rabbitmq.js';
-export { SqsBroker, type SqsBrokerOptions } from './brokers/sqs.js';
-export { SqsModel } from './brokers/sqs-model.js';
+export { RabbitMqBroker, type RabbitMqOptions } from './brokers/rabbitmq/broker.js';
+export { SqsBroker, type SqsBrokerOptions } from './brokers/sqs/broker.js';
+export { SqsModel } from './brokers/sqs-local/model.js';
 export { startSqsLocal } from './brokers/sqs-local/server.js';
 
 // Simulator.

@@ -26,7 +26,7 @@ export async function createBroker(choice: BrokerChoice): Promise<Broker> {
     case 'memory':
       return new MemoryBroker(choice.retry, choice.clock);
     case 'rabbitmq': {
-      const { RabbitMqBroker } = await import('./rabbitmq.js');
+      const { RabbitMqBroker } = await import('./rabbitmq/broker.js');
       return new RabbitMqBroker({
         url: choice.amqpUrl ?? 'amqp://guest:guest@127.0.0.1:5672',
         retry: choice.retry,
@@ -35,7 +35,7 @@ export async function createBroker(choice: BrokerChoice): Promise<Broker> {
       });
     }
     case 'sqs': {
-      const { SqsBroker } = await import('./sqs.js');
+      const { SqsBroker } = await import('./sqs/broker.js');
       return new SqsBroker({
         endpoint: choice.sqsEndpoint,
         region: choice.region,

@@ -146,7 +146,7 @@ interface LiveBroker {
 async function openLiveBroker(scenario: Scenario, settings: RealSettings, amqpUrl: string): Promise<LiveBroker> {
   const suffix = randomUUID().slice(0, 8);
   if (scenario.broker.kind === 'rabbitmq') {
-    const { RabbitMqBroker } = await import('../brokers/rabbitmq.js');
+    const { RabbitMqBroker } = await import('../brokers/rabbitmq/broker.js');
     const names = {
       exchange: `esr-sim.${suffix}.exchange`,
       queue: `esr-sim.${suffix}.commands`,
@@ -168,7 +168,7 @@ async function openLiveBroker(scenario: Scenario, settings: RealSettings, amqpUr
     };
   }
   const { startSqsLocal } = await import('../brokers/sqs-local/server.js');
-  const { SqsBroker } = await import('../brokers/sqs.js');
+  const { SqsBroker } = await import('../brokers/sqs/broker.js');
   const local = await startSqsLocal({ port: 0 });
   const broker = new SqsBroker({
     endpoint: local.endpoint,

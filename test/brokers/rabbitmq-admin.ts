@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import type { RetryConfig } from '../../src/brokers/broker.js';
-import { RabbitMqBroker, type RabbitMqNames, type RetryMechanism } from '../../src/brokers/rabbitmq.js';
+import { RabbitMqBroker, type RabbitMqNames, type RetryMechanism } from '../../src/brokers/rabbitmq/broker.js';
 import { HOLDING_QUEUE_PREFIX, type BrokerUnderTest } from './broker.contract.js';
 
 export const AMQP_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';

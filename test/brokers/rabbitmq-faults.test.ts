@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerUnavailableError, PublishRejectedError } from '../../src/brokers/rabbitmq.js';
+import { BrokerUnavailableError, PublishRejectedError } from '../../src/brokers/rabbitmq/broker.js';
 import { command, ScriptedHandler, waitFor } from './broker.contract.js';
 import { closeConnection, connectionsNamed, openRabbit, RawRabbit, type RabbitUnderTest } from './rabbitmq-admin.js';
 

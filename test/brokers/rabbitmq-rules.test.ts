@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deathsOf, deliveryCountOf, deliveryLimitFor } from '../../src/brokers/rabbitmq-topology.js';
+import { deathsOf, deliveryCountOf, deliveryLimitFor } from '../../src/brokers/rabbitmq/topology.js';
 import { waitFor } from './broker.contract.js';
 import { RawRabbit } from './rabbitmq-admin.js';
 

@@ -8,7 +8,7 @@ import {
   replayHeaders,
   resolveNames,
   topologyOf,
-} from '../../src/brokers/rabbitmq-topology.js';
+} from '../../src/brokers/rabbitmq/topology.js';
 
 const budget: RetryConfig = { mode: 'budget', maxDeliveries: 3, delayMs: 100 };
 const names = resolveNames();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RetryConfig } from '../../src/brokers/broker.js';
-import { BrokerTopologyError, BrokerUnavailableError, RabbitMqBroker, type RetryMechanism } from '../../src/brokers/rabbitmq.js';
+import { BrokerTopologyError, BrokerUnavailableError, RabbitMqBroker, type RetryMechanism } from '../../src/brokers/rabbitmq/broker.js';
 import { brokerContract, command, waitFor } from './broker.contract.js';
 import { AMQP_URL, bindingsOf, openRabbit, queueInfo, RawRabbit, type RabbitUnderTest } from './rabbitmq-admin.js';
 

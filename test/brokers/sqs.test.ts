@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RetryConfig } from '../../src/brokers/broker.js';
-import { SqsBroker } from '../../src/brokers/sqs.js';
-import { isConnectionError, SqsRequestError, SqsUnavailableError } from '../../src/brokers/sqs-client.js';
+import { SqsBroker } from '../../src/brokers/sqs/broker.js';
+import { isConnectionError, SqsRequestError, SqsUnavailableError } from '../../src/brokers/sqs/client.js';
 import { startSqsLocal, type SqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { brokerContract, command, HOLDING_QUEUE_PREFIX, ScriptedHandler, waitFor } from './broker.contract.js';
 

@@ -1,5 +1,5 @@
-import { SqsError } from '../sqs-errors.js';
-import type { SqsModel } from '../sqs-model.js';
+import { SqsError } from './errors.js';
+import type { SqsModel } from './model.js';
 
 /**
  * The AWS JSON 1.0 wire of SQS: which operations the endpoint serves, and how an error is shaped

@@ -4,8 +4,8 @@
  * Every rule here was established against a real RabbitMQ 3.10.8 (see docs/rabbitmq.md and
  * test/brokers/rabbitmq.test.ts, "rules established against the broker").
  */
-import type { Disposition } from '../engine/outcome.js';
-import type { DeadLetter, RetryConfig } from './broker.js';
+import type { Disposition } from '../../engine/outcome.js';
+import type { DeadLetter, RetryConfig } from '../broker.js';
 
 export type RetryMechanism = 'quorum-delivery-limit' | 'wait-queue';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sqsErrors } from './sqs-errors.js';
-import type { MessageAttributeValue } from './sqs-md5.js';
+import { sqsErrors } from './errors.js';
+import type { MessageAttributeValue } from './md5.js';
 
 /**
  * Validation of what a producer sends, with the limits of the SQS developer guide ("Amazon SQS

@@ -9,9 +9,9 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult } from './broker.js';
-import { callSqs } from './sqs-client.js';
-import { deadLetterOf, identityAttributes } from './sqs-messages.js';
+import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult } from '../broker.js';
+import { callSqs } from './client.js';
+import { deadLetterOf, identityAttributes } from './messages.js';
 
 export interface DeadLetterContext {
   client: SQSClient;

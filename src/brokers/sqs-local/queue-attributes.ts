@@ -1,4 +1,4 @@
-import { sqsErrors } from './sqs-errors.js';
+import { sqsErrors } from './errors.js';
 
 /**
  * Queue attributes: names, ranges and defaults from the SQS API reference (CreateQueue,

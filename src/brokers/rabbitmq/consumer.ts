@@ -5,12 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import type { Message } from 'amqplib';
-import type { Logger } from '../engine/log.js';
-import { describeOutcome, dispositionOf, type Outcome } from '../engine/outcome.js';
-import type { ConsumeOptions, Consumption, Delivery, DeliveryHandler, RetryConfig } from './broker.js';
-import { LiveChannel } from './rabbitmq-channel.js';
-import { backoffDelayMs, isRetryableConnectionError, messageOf, sleep, wrap, type RabbitLink, type ReconnectOptions } from './rabbitmq-connection.js';
-import { actionFor, deadLetterHeaders, deliveryCountOf, type RabbitMqNames, type RetryMechanism } from './rabbitmq-topology.js';
+import type { Logger } from '../../engine/log.js';
+import { describeOutcome, dispositionOf, type Outcome } from '../../engine/outcome.js';
+import type { ConsumeOptions, Consumption, Delivery, DeliveryHandler, RetryConfig } from '../broker.js';
+import { LiveChannel } from './channel.js';
+import { backoffDelayMs, isRetryableConnectionError, messageOf, sleep, wrap, type RabbitLink, type ReconnectOptions } from './connection.js';
+import { actionFor, deadLetterHeaders, deliveryCountOf, type RabbitMqNames, type RetryMechanism } from './topology.js';
 
 export interface ConsumerSettings {
   link: RabbitLink;

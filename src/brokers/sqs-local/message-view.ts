@@ -1,4 +1,4 @@
-import { md5OfMessageAttributes, type MessageAttributeValue } from './sqs-md5.js';
+import { md5OfMessageAttributes, type MessageAttributeValue } from './md5.js';
 
 /** A message as the model keeps it, and how ReceiveMessage shows it. */
 

@@ -1,7 +1,7 @@
-import { SqsError, sqsErrors } from './sqs-errors.js';
-import { md5Hex, md5OfMessageAttributes } from './sqs-md5.js';
-import { viewOf, type ReceivedMessage, type StoredMessage } from './sqs-message-view.js';
-import { validateSend, type SendInput } from './sqs-message-input.js';
+import { SqsError, sqsErrors } from './errors.js';
+import { md5Hex, md5OfMessageAttributes } from './md5.js';
+import { viewOf, type ReceivedMessage, type StoredMessage } from './message-view.js';
+import { validateSend, type SendInput } from './message-input.js';
 import {
   ALL_ATTRIBUTE_NAMES,
   checkQueueType,
@@ -12,14 +12,14 @@ import {
   normaliseAttributes,
   parseRedrivePolicy,
   type QueueConfig,
-} from './sqs-queue-attributes.js';
-import { decodeReceiptHandle, encodeReceiptHandle } from './sqs-receipt-handle.js';
-import { batchEntryIdsOf, listPage } from './sqs-pagination.js';
+} from './queue-attributes.js';
+import { decodeReceiptHandle, encodeReceiptHandle } from './receipt-handle.js';
+import { batchEntryIdsOf, listPage } from './pagination.js';
 
-export { SqsError } from './sqs-errors.js';
-export type { MessageAttributeValue } from './sqs-md5.js';
-export { md5OfMessageAttributes } from './sqs-md5.js';
-export type { ReceivedMessage } from './sqs-message-view.js';
+export { SqsError } from './errors.js';
+export type { MessageAttributeValue } from './md5.js';
+export { md5OfMessageAttributes } from './md5.js';
+export type { ReceivedMessage } from './message-view.js';
 
 /**
  * THE SQS model: one in-memory implementation of the SQS semantics, driven by an injected clock

@@ -4,10 +4,10 @@
  * broker confirmed the publish to its destination.
  */
 import type { GetMessage } from 'amqplib';
-import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult, RetryConfig } from './broker.js';
-import { LiveChannel } from './rabbitmq-channel.js';
-import { wrap, type RabbitLink } from './rabbitmq-connection.js';
-import { deadLetterOf, replayHeaders, type Headers, type RabbitMqNames } from './rabbitmq-topology.js';
+import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult, RetryConfig } from '../broker.js';
+import { LiveChannel } from './channel.js';
+import { wrap, type RabbitLink } from './connection.js';
+import { deadLetterOf, replayHeaders, type Headers, type RabbitMqNames } from './topology.js';
 
 /** Upper bound on a peek: a DLQ flood of this size is read in pages by the caller (`list(limit)`). */
 const PEEK_MAX = 100_000;

@@ -9,14 +9,14 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ExportCommand } from '../domain/command.js';
-import { silentLogger, type Logger } from '../engine/log.js';
-import { describeOutcome, dispositionOf, type Outcome } from '../engine/outcome.js';
-import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from './broker.js';
-import { callSqs, createSqsClient } from './sqs-client.js';
-import { runSqsConsumers, type SqsConsumerSide } from './sqs-consumer.js';
-import { SqsDeadLetters } from './sqs-dead-letters.js';
-import { ATTRIBUTE, deliveryOf, identityAttributes, numberAttribute, stringAttribute } from './sqs-messages.js';
+import type { ExportCommand } from '../../domain/command.js';
+import { silentLogger, type Logger } from '../../engine/log.js';
+import { describeOutcome, dispositionOf, type Outcome } from '../../engine/outcome.js';
+import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../broker.js';
+import { callSqs, createSqsClient } from './client.js';
+import { runSqsConsumers, type SqsConsumerSide } from './consumer.js';
+import { SqsDeadLetters } from './dead-letters.js';
+import { ATTRIBUTE, deliveryOf, identityAttributes, numberAttribute, stringAttribute } from './messages.js';
 
 export interface SqsBrokerOptions {
   /** An SDK client (injected in tests). Default: a client with the standard AWS credential chain and region. */

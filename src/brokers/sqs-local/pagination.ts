@@ -1,4 +1,4 @@
-import { SqsError, sqsErrors } from './sqs-errors.js';
+import { SqsError, sqsErrors } from './errors.js';
 
 /** ListQueues answers at most this many URLs when the caller does not paginate. */
 export const LIST_QUEUES_LIMIT = 1_000;

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { BrokerUnavailableError, PublishRejectedError, wrap } from './rabbitmq-connection.js';
+import { BrokerUnavailableError, PublishRejectedError, wrap } from './connection.js';
 
 /**
  * A confirm channel that knows whether it is still open. A delivery tag belongs to the channel

@@ -4,17 +4,17 @@
  * See docs/rabbitmq.md for the topology per mechanism and the broker rules it relies on.
  */
 import { strict as assert } from 'node:assert';
-import type { ExportCommand } from '../domain/command.js';
-import { silentLogger, type Logger } from '../engine/log.js';
-import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from './broker.js';
-import { LiveChannel } from './rabbitmq-channel.js';
-import { DEFAULT_RECONNECT, RabbitLink, backoffDelayMs, isRetryableConnectionError, sleep, wrap, type ReconnectOptions } from './rabbitmq-connection.js';
-import { startConsumption } from './rabbitmq-consumer.js';
-import { RabbitDeadLetters } from './rabbitmq-dlq.js';
-import { resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './rabbitmq-topology.js';
+import type { ExportCommand } from '../../domain/command.js';
+import { silentLogger, type Logger } from '../../engine/log.js';
+import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../broker.js';
+import { LiveChannel } from './channel.js';
+import { DEFAULT_RECONNECT, RabbitLink, backoffDelayMs, isRetryableConnectionError, sleep, wrap, type ReconnectOptions } from './connection.js';
+import { startConsumption } from './consumer.js';
+import { RabbitDeadLetters } from './dead-letters.js';
+import { resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './topology.js';
 
-export { BrokerTopologyError, BrokerUnavailableError, PublishRejectedError, isConnectionError } from './rabbitmq-connection.js';
-export { deliveryLimitFor, resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './rabbitmq-topology.js';
+export { BrokerTopologyError, BrokerUnavailableError, PublishRejectedError, isConnectionError } from './connection.js';
+export { deliveryLimitFor, resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './topology.js';
 
 export interface RabbitMqOptions {
   /** e.g. `amqp://guest:guest@127.0.0.1:5672/%2F` */

@@ -3,7 +3,7 @@
  * backoff after the server closes the connection, and wraps vendor errors once.
  */
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../../engine/log.js';
 
 /** The broker cannot be reached, or the connection was lost and did not come back in time. */
 export class BrokerUnavailableError extends Error {

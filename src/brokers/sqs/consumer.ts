@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger } from '../engine/log.js';
-import type { ConsumeOptions, Consumption } from './broker.js';
-import { isAbortError, isConnectionError } from './sqs-client.js';
+import type { Logger } from '../../engine/log.js';
+import type { ConsumeOptions, Consumption } from '../broker.js';
+import { isAbortError, isConnectionError } from './client.js';
 
 export interface SqsConsumerSide {
   client: SQSClient;
