@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
 /** Bad input: names file, line, column and what was expected. Exit code 2. */
 export class InputError extends Error {
@@ -69,11 +69,18 @@ function describe(error: ErrorObject): { pointer: string; key?: string; text: st
   }
 }
 
+export interface ValidatedDocument<T> {
+  data: T;
+  /** The parsed document and its line counter, for callers that point at lines of valid input too. */
+  document: Document;
+  lineCounter: LineCounter;
+}
+
 /**
  * Parses YAML keeping node positions, validates it against a JSON Schema, and maps the first
  * error back to the line and column of the offending node. Throws InputError.
  */
-export function parseValidatedYaml<T>(text: string, file: string, schema: object): T {
+export function parseValidatedYamlDocument<T>(text: string, file: string, schema: object): ValidatedDocument<T> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const syntaxError = document.errors[0];
@@ -90,7 +97,7 @@ export function parseValidatedYaml<T>(text: string, file: string, schema: object
     throw new InputError(file, null, null, `invalid YAML: ${(error as Error).message}`, { cause: error });
   }
   const validate = validatorFor(schema);
-  if (validate(data)) return data as T;
+  if (validate(data)) return { data: data as T, document, lineCounter };
 
   // Report the most specific error first: the one deepest in the document.
   const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
@@ -100,6 +107,10 @@ export function parseValidatedYaml<T>(text: string, file: string, schema: object
   const position = offset === undefined ? null : lineCounter.linePos(offset);
   const others = errors.length > 1 ? ` (and ${errors.length - 1} more problem(s))` : '';
   throw new InputError(file, position?.line ?? 1, position?.col ?? 1, `${first.text}${others}`);
+}
+
+export function parseValidatedYaml<T>(text: string, file: string, schema: object): T {
+  return parseValidatedYamlDocument<T>(text, file, schema).data;
 }
 
 export async function readValidatedYaml<T>(file: string, schema: object): Promise<T> {
