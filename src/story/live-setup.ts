@@ -6,6 +6,8 @@ import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttri
  * These are writes, made by the story to stage the migration, never by the verifier.
  */
 export interface StagedBrokers {
+  /** Where the new broker lives: its vhost (RabbitMQ) or queue name prefix (SQS). */
+  target: string;
   /** Environment YAML (policy-check) for the legacy and the new broker. */
   legacyEnvironment: string;
   targetEnvironment: string;
@@ -60,6 +62,7 @@ export async function stageRabbitMq(managementUrl: string, suffix: string): Prom
     `name: ${name}\nrabbitmq:\n  managementUrl: ${managementUrl}\n  vhost: ${vhost}\n` +
     QUEUES_YAML('esr.queue.appfilegenerationcommand', 'esr.queue.apprecord.created.dataexporter', 'esr.dlq', 'esr-data-exporter.yml');
   return {
+    target,
     legacyEnvironment: environment('legacy', legacy),
     targetEnvironment: environment('aws', target),
     applyFix: () => api('PUT', `/policies/${encodeURIComponent(target)}/esr-retry`, RABBITMQ_RETRY_POLICY),
@@ -101,6 +104,7 @@ export async function stageSqs(suffix: string): Promise<StagedBrokers> {
     `name: ${name}\nsqs:\n  region: eu-west-2\n  endpoint: ${endpoint}\n  queueNamePrefix: esr-\n` +
     QUEUES_YAML(n.commands, n.apprecords, n.dlq, 'esr-data-exporter-sqs.yml');
   return {
+    target: `esr-aws-${suffix}-`,
     legacyEnvironment: environment('legacy', legacy.n),
     targetEnvironment: environment('aws', target.n),
     applyFix: async () => {

@@ -85,13 +85,7 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
 
   // 1. The Saturday burst with the retry policy lost.
   say(`1/5 Friday 30/07/2021 16:30: ${lost.records.perOffice} placements per office added for trainees starting Wed 04/08; replaying the Saturday 14:00 burst with the retry policy lost…`);
-  let saturdayAudit: AuditReport | null = null;
-  const lostRun = await runReal(lost, {
-    compression: options.compression,
-    amqpUrl: options.amqpUrl,
-    mongodbUri: options.mongodbUri,
-    inspect: async (liveStore) => void (saturdayAudit = await auditStuckRecords(liveStore, SATURDAY)),
-  });
+  const { run: lostRun, audit } = await replayLive(lost, options);
   step('the Saturday burst, retry policy lost: records stuck, commands lost', lostRun.real.stuck > 0 && lostRun.real.vanished > 0, describeRun(lostRun));
 
   // 2. The verifier against the legacy broker.
@@ -110,17 +104,11 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
     say('3/5 applying the fix to the new broker, checking again, replaying the burst…');
     await staged.applyFix();
     const after = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
-    let fixedAudit: AuditReport | null = null;
-    const fixedRun = await runReal(fixed, {
-      compression: options.compression,
-      amqpUrl: options.amqpUrl,
-      mongodbUri: options.mongodbUri,
-      inspect: async (liveStore) => void (fixedAudit = await auditStuckRecords(liveStore, SATURDAY)),
-    });
+    const { run: fixedRun, audit: fixedAudit } = await replayLive(fixed, options);
     const resolved = fixedRun.real.stuck === 0 && fixedRun.real.vanished === 0 && fixedRun.real.otherViolations === 0 && fixedRun.real.files === 13;
     step(
       'with the policy restored: policy-check passes (exit 0), every office exported, invariants hold',
-      exitCode(after) === 0 && resolved && (fixedAudit as AuditReport | null)?.stuck.length === 0,
+      exitCode(after) === 0 && resolved && fixedAudit?.stuck.length === 0,
       [`policy-check: ${after.summary.passed} passed, ${after.summary.failed} failed, ${after.summary.errors} could not be checked`, ...describeRun(fixedRun)],
     );
   } finally {
@@ -131,7 +119,6 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
 
   // 4. The audit that would have alerted on Saturday.
   say(`4/5 esr-export audit --as-of ${SATURDAY}, after Saturday's run…`);
-  const audit = saturdayAudit as AuditReport | null;
   step(
     'the audit alerts on Saturday 31/07 (exit 1), not Monday 02/08 when users noticed',
     audit !== null && audit.stuck.length > 0 && audit.incompleteRuns.length > 0,
@@ -156,6 +143,18 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   step('HTML reports written', reports.length === 2, reports);
 
   return { broker, store, steps, reports, ok: steps.every((s) => s.ok) };
+}
+
+/** The scenario on the live broker, and the audit of Saturday on the store it leaves behind. */
+async function replayLive(scenario: Scenario, options: StoryOptions): Promise<{ run: RealComparison; audit: AuditReport | null }> {
+  let audit: AuditReport | null = null;
+  const run = await runReal(scenario, {
+    compression: options.compression,
+    amqpUrl: options.amqpUrl,
+    mongodbUri: options.mongodbUri,
+    inspect: async (liveStore) => void (audit = await auditStuckRecords(liveStore, SATURDAY)),
+  });
+  return { run, audit };
 }
 
 function describeRun(run: RealComparison): string[] {

@@ -3,16 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import type { RetryConfig } from '../../src/brokers/broker.js';
 import { RabbitMqBroker, type RabbitMqNames, type RetryMechanism } from '../../src/brokers/rabbitmq/broker.js';
+import { managementApi } from '../support/rabbitmq-management.js';
 import { HOLDING_QUEUE_PREFIX, type BrokerUnderTest } from './broker.contract.js';
 
 export const AMQP_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2F';
-export const MANAGEMENT_URL = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
-const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+export { MANAGEMENT_URL } from '../support/rabbitmq-management.js';
 
 export async function management(method: 'GET' | 'DELETE', path: string): Promise<unknown> {
-  const response = await fetch(`${MANAGEMENT_URL}/api${path}`, { method, headers: { authorization: AUTH } });
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  return response.status === 204 || method === 'DELETE' ? null : response.json();
+  return managementApi(method, path);
 }
 
 export interface ManagedQueue {

@@ -4,21 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { main } from '../../src/cli/esr-export.js';
+import { createVhost, deleteVhost } from '../support/rabbitmq-management.js';
 import { createBroker } from '../../src/brokers/create-broker.js';
 import { systemClock } from '../../src/engine/clock.js';
 
-const MANAGEMENT = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
-const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 const VHOST = `esr-cli-${process.pid}-${Date.now()}`;
-
-async function management(method: 'PUT' | 'DELETE', path: string, body?: unknown) {
-  const response = await fetch(`${MANAGEMENT}${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok && response.status !== 404) throw new Error(`${method} ${path}: ${response.status}`);
-}
 
 async function run(...argv: string[]) {
   let out = '';
@@ -30,11 +20,10 @@ async function run(...argv: string[]) {
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'esr-run-'));
-  await management('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`);
-  await management('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+  await createVhost(VHOST);
 });
 afterAll(async () => {
-  await management('DELETE', `/api/vhosts/${encodeURIComponent(VHOST)}`);
+  await deleteVhost(VHOST);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -87,12 +76,11 @@ describe('esr-export run on real brokers', () => {
 
   it('dlq list, show and replay --hold on RabbitMQ', async () => {
     const vhost = `${VHOST}-dlq`;
-    await management('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`);
-    await management('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    await createVhost(vhost);
     try {
       await dlqRoundTrip(['--broker', 'rabbitmq', '--amqp-url', `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`], 'rabbitmq', /replayed 1 command\(s\) via holding queue esr\.dlq\.\d{4}\.\d{2}\.\d{2}/);
     } finally {
-      await management('DELETE', `/api/vhosts/${encodeURIComponent(vhost)}`);
+      await deleteVhost(vhost);
     }
   });
 

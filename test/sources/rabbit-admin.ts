@@ -5,25 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { managementApi } from '../support/rabbitmq-management.js';
 
-export const MANAGEMENT_URL = 'http://127.0.0.1:15672';
-const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+export { MANAGEMENT_URL } from '../support/rabbitmq-management.js';
+export const api = managementApi;
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-export async function api(method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${MANAGEMENT_URL}/api${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
-    throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  }
-  const text = await response.text();
-  return text === '' ? null : JSON.parse(text);
 }
 
 export interface PolicyBody {

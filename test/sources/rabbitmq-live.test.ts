@@ -2,8 +2,7 @@
  * The live RabbitMQ source through a recording proxy: read-only (GET only), paginated, and its
  * errors name what and where but never the credentials.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closedPort } from '../support/rabbitmq-management.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/sources/errors.js';
 import { rabbitmqLiveSource } from '../../src/sources/rabbitmq-live.js';
@@ -30,14 +29,6 @@ afterAll(async () => {
 
 const PASSWORD = 'guest';
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('live RabbitMQ source', () => {
   it('pages through queues and only ever sends GET requests', async () => {

@@ -1,5 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { closedPort } from '../support/rabbitmq-management.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/policy-check.js';
@@ -17,14 +17,6 @@ async function run(args: string[], environ: Record<string, string | undefined> =
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function expectNoStack(text: string): void {
   expect(text).not.toMatch(/\n\s+at /);

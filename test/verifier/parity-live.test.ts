@@ -4,66 +4,29 @@ import { main } from '../../src/cli/policy-check.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, makeWorkspace } from './workspace.js';
+import { MANAGEMENT_URL } from '../support/rabbitmq-management.js';
+import { stageRabbitMq, type StagedBrokers } from '../../src/story/live-setup.js';
 
 /**
  * Done-when of the verifier: the 2021 migration on a live RabbitMQ. Two vhosts with the same
  * queues; the baseline has the retry policy (set like `rabbitmqctl set_policy`, through
  * PUT /api/policies), the target does not — exactly what the move to the AWS broker lost.
  */
-const API = 'http://127.0.0.1:15672/api';
-const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
-const suffix = randomBytes(4).toString('hex');
-const BASELINE_VHOST = `pc-legacy-${suffix}`;
-const TARGET_VHOST = `pc-aws-${suffix}`;
-const RETRY_POLICY = { pattern: '^esr\\.queue\\.', 'apply-to': 'queues', priority: 1, definition: { 'delivery-limit': 20, 'dead-letter-exchange': 'esr.dlx' } };
-
-async function api(method: string, path: string, body?: unknown): Promise<void> {
-  const response = await fetch(`${API}${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok && !(method === 'DELETE' && response.status === 404)) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-}
-
-async function declareEsrTopology(vhost: string): Promise<void> {
-  const v = encodeURIComponent(vhost);
-  await api('PUT', `/vhosts/${v}`, {});
-  await api('PUT', `/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' });
-  for (const name of ['esr.queue.appfilegenerationcommand', 'esr.queue.apprecord.created.dataexporter']) {
-    await api('PUT', `/queues/${v}/${name}`, { durable: true, auto_delete: false, arguments: { 'x-queue-type': 'quorum' } });
-  }
-  await api('PUT', `/queues/${v}/esr.dlq`, { durable: true, auto_delete: false, arguments: {} });
-  await api('PUT', `/exchanges/${v}/esr.dlx`, { type: 'fanout', durable: true });
-  await api('POST', `/bindings/${v}/e/esr.dlx/q/esr.dlq`, { routing_key: '' });
-}
-
 let workspace: Awaited<ReturnType<typeof makeWorkspace>>;
+let staged: StagedBrokers;
+let TARGET_VHOST: string;
 
 beforeAll(async () => {
   workspace = await makeWorkspace();
-  await Promise.all([declareEsrTopology(BASELINE_VHOST), declareEsrTopology(TARGET_VHOST)]);
-  await api('PUT', `/policies/${encodeURIComponent(BASELINE_VHOST)}/esr-retry`, RETRY_POLICY);
-  const environment = (name: string, vhost: string) => `name: ${name}
-rabbitmq:
-  managementUrl: http://127.0.0.1:15672
-  vhost: ${vhost}
-queues:
-  export-commands:
-    name: esr.queue.appfilegenerationcommand
-    consumerConfig: ../consumers/esr-data-exporter.yml
-  apprecord-created:
-    name: esr.queue.apprecord.created.dataexporter
-    consumerConfig: ../consumers/esr-data-exporter.yml
-  dead-letters:
-    name: esr.dlq
-`;
-  await writeFile(join(workspace.policies, 'environments', 'live-legacy.yaml'), environment('live-legacy', BASELINE_VHOST));
-  await writeFile(join(workspace.policies, 'environments', 'live-aws.yaml'), environment('live-aws', TARGET_VHOST));
+  // The same staging the README's story uses: the legacy vhost has the retry policy, the new one lost it.
+  staged = await stageRabbitMq(MANAGEMENT_URL, randomBytes(4).toString('hex'));
+  TARGET_VHOST = staged.target;
+  await writeFile(join(workspace.policies, 'environments', 'live-legacy.yaml'), staged.legacyEnvironment.replace('name: legacy', 'name: live-legacy'));
+  await writeFile(join(workspace.policies, 'environments', 'live-aws.yaml'), staged.targetEnvironment.replace('name: aws', 'name: live-aws'));
 });
 
 afterAll(async () => {
-  await Promise.all([api('DELETE', `/vhosts/${encodeURIComponent(BASELINE_VHOST)}`), api('DELETE', `/vhosts/${encodeURIComponent(TARGET_VHOST)}`)]);
+  await staged?.cleanup();
   await workspace?.cleanup();
 });
 
@@ -103,7 +66,7 @@ describe('parity on live RabbitMQ: the 2021 migration reproduced and caught', ()
   });
 
   it('restoring the policy on the target (the 12/08/2021 fix) makes parity hold', async () => {
-    await api('PUT', `/policies/${encodeURIComponent(TARGET_VHOST)}/esr-retry`, RETRY_POLICY);
+    await staged.applyFix();
     const result = await check(['--env', 'live-aws', '--baseline', 'live-legacy']);
     expect(result.stdout).toMatch(/0 failed, 0 could not be checked/);
     expect(result.code).toBe(0);
