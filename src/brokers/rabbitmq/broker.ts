@@ -23,9 +23,11 @@ export interface RabbitMqOptions {
   names?: Partial<RabbitMqNames>;
   retry: RetryConfig;
   /**
-   * How a `budget` retry is carried out. Default `wait-queue`: a TTL queue gives the delay between
-   * attempts. `quorum-delivery-limit`: the broker counts deliveries; the consumer waits `delayMs`
-   * holding the message, then requeues it.
+   * How a `budget` retry is carried out. Default `quorum-delivery-limit`: the broker counts
+   * deliveries (an `x-delivery-limit` the application declares, so no broker policy can lose it,
+   * and `policy-check` can see it); the consumer waits `delayMs` holding the message, then requeues
+   * it. `wait-queue`: a TTL queue gives the delay, the consumer counts `x-death` — invisible to a
+   * verifier, which then cannot prove the bound.
    */
   mechanism?: RetryMechanism;
   log?: Logger;
@@ -54,7 +56,7 @@ export class RabbitMqBroker implements Broker {
       assert(Number.isInteger(delayMs) && delayMs >= 0, `delayMs must be a non-negative integer, got ${delayMs}`);
     }
     this.names = resolveNames(options.names);
-    this.mechanism = options.mechanism ?? 'wait-queue';
+    this.mechanism = options.mechanism ?? 'quorum-delivery-limit';
     this.retry = options.retry;
     this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.log = options.log ?? silentLogger;

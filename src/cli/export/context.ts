@@ -21,6 +21,7 @@ export interface CommonOptions {
   counter: CounterStrategy;
   outbox: string;
   retry: 'none' | 'budget';
+  rabbitmqRetry: 'quorum-delivery-limit' | 'wait-queue';
   maxDeliveries: string;
   retryDelayMs: string;
   log: boolean;
@@ -40,6 +41,11 @@ export function withCommonOptions(command: Command): Command {
     )
     .option('--outbox <dir>', 'folder the ESR files are written to', 'outbox')
     .addOption(new Option('--retry <mode>', 'retry of failed commands (none replays 2021)').choices(['none', 'budget']).default('budget'))
+    .addOption(
+      new Option('--rabbitmq-retry <mechanism>', 'how RabbitMQ carries out the budget')
+        .choices(['quorum-delivery-limit', 'wait-queue'])
+        .default('quorum-delivery-limit'),
+    )
     .option('--max-deliveries <n>', 'deliveries before a command is dead-lettered', '20')
     .option('--retry-delay-ms <ms>', 'delay between deliveries', '1000')
     .option('--log', 'structured JSON logs on stderr', false);
@@ -85,6 +91,7 @@ export async function openContext(options: CommonOptions, writeErr: (text: strin
     sqsEndpoint: options.sqsEndpoint,
     region: options.region,
     retry: retryConfigOf(options),
+    rabbitMechanism: options.rabbitmqRetry,
     clock: systemClock,
     log,
   });
