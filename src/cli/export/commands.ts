@@ -181,15 +181,20 @@ function abortableClock(signal: AbortSignal) {
   };
 }
 
+/** Enough to act on; `--json` has every record. */
+const AUDIT_LINES_PER_OFFICE = 10;
+
 function renderAudit(report: Awaited<ReturnType<typeof auditStuckRecords>>): string {
   if (report.stuck.length === 0) return `audit ${report.asOf}: no stuck records\n`;
   const lines = [`audit ${report.asOf}: ${report.stuck.length} record(s) stuck`];
   for (const run of report.incompleteRuns) lines.push(`  export run ${run} did not complete`);
   for (const [office, count] of Object.entries(report.byOffice)) {
     lines.push(`  ${office}: ${count}`);
-    for (const record of report.stuck.filter((r) => r.office === office)) {
+    const records = report.stuck.filter((r) => r.office === office);
+    for (const record of records.slice(0, AUDIT_LINES_PER_OFFICE)) {
       lines.push(`    ${record.kind.padEnd(7)} ${record.id} ${record.type} starts ${record.startDate}: ${record.reason}`);
     }
+    if (records.length > AUDIT_LINES_PER_OFFICE) lines.push(`    … and ${records.length - AUDIT_LINES_PER_OFFICE} more (--json lists all)`);
   }
   return `${lines.join('\n')}\n`;
 }
