@@ -45,7 +45,13 @@ const SATURDAY = '2021-07-31';
 
 /** The Saturday 31/07 burst alone, as live brokers can run it (faults are the model's own). */
 function saturdayOnly(scenario: Scenario): Scenario {
-  return { ...scenario, commands: scenario.commands.slice(0, 1), horizon: '2021-08-01T00:00:00Z', faults: undefined };
+  return {
+    ...scenario,
+    description: `${scenario.description.trim()} Replayed here: the Saturday 14:00 run alone.`,
+    commands: scenario.commands.slice(0, 1),
+    horizon: '2021-08-01T00:00:00Z',
+    faults: undefined,
+  };
 }
 
 async function rabbitMqReachable(managementUrl: string): Promise<boolean> {
@@ -95,6 +101,7 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   const workspace = await policyWorkspace(options.policiesDir, staged);
   // The local SQS endpoint accepts any credentials, but the SDK's chain must find some.
   const restoreCredentials = onRabbitMq ? () => undefined : withLocalAwsCredentials();
+  let fixedRun: RealComparison | undefined;
   try {
     const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
     const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check.startsWith('parity.'));
@@ -104,7 +111,9 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
     say('3/5 applying the fix to the new broker, checking again, replaying the burst…');
     await staged.applyFix();
     const after = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
-    const { run: fixedRun, audit: fixedAudit } = await replayLive(fixed, options);
+    const replayed = await replayLive(fixed, options);
+    fixedRun = replayed.run;
+    const fixedAudit = replayed.audit;
     const resolved = fixedRun.real.stuck === 0 && fixedRun.real.vanished === 0 && fixedRun.real.otherViolations === 0 && fixedRun.real.files === 13;
     step(
       'with the policy restored: policy-check passes (exit 0), every office exported, invariants hold',
@@ -131,13 +140,14 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   say('5/5 writing the HTML reports…');
   await mkdir(options.outDir, { recursive: true });
   const reports: string[] = [];
-  for (const [scenario, name, title] of [
-    [lost, '2021-policy-lost.html', 'Saturday 31/07/2021, the retry policy lost'],
-    [fixed, '2021-policy-restored.html', 'The same burst with the retry policy restored'],
+  for (const [scenario, run, name, title] of [
+    [lost, lostRun, '2021-policy-lost.html', 'Saturday 31/07/2021, the retry policy lost'],
+    [fixed, fixedRun, '2021-policy-restored.html', 'The same burst with the retry policy restored'],
   ] as const) {
     const model = await runScenario(scenario, scenario.seed ?? 1);
     const path = resolve(options.outDir, name);
-    await writeFile(path, renderReportHtml(scenario, model, { title, text: scenario.description ?? '' }));
+    const text = [`Replayed by npm start on ${broker}; store: ${store}.`, ...(run ? describeRun(run) : [])].join('\n');
+    await writeFile(path, renderReportHtml(scenario, model, { title, text }));
     reports.push(path);
   }
   step('HTML reports written', reports.length === 2, reports);
