@@ -7,6 +7,7 @@ import { isInWindow } from '../../src/domain/window.js';
 import { fixedClock } from '../../src/engine/clock.js';
 import { HANDLER_STEPS, handleCommand, type HandlerDeps, type HandlerStep } from '../../src/engine/handle-command.js';
 import { MemoryOutbox } from '../../src/engine/outboxes/memory.js';
+import { jsonLogger } from '../../src/engine/log.js';
 import { sequenceReport } from '../../src/engine/sequences.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { CounterStrategy } from '../../src/store/store.js';
@@ -86,6 +87,19 @@ describe('handleCommand', () => {
     }
     expect(await ctx.outbox.list()).toHaveLength(1);
     expect((await ctx.store.readCounter('APP')).value).toBe(1);
+  });
+
+  it('logs structured JSON lines, each with the command\'s correlation id', async () => {
+    const ctx = await setup({ counter: 'optimistic' });
+    const lines: string[] = [];
+    const log = jsonLogger((line) => lines.push(line), () => T0);
+    const deps = { ...ctx.deps, log };
+    await Promise.all(['LDN', 'MER'].map((office) => handleCommand(deps, command(office))));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const entries = lines.map((line) => JSON.parse(line) as { correlationId?: string; time: string; message: string });
+    expect(entries.every((entry) => entry.correlationId === 'corr-LDN' || entry.correlationId === 'corr-MER')).toBe(true);
+    expect(entries.every((entry) => entry.time === '2021-07-31T14:00:00.000Z')).toBe(true);
+    expect(entries.map((e) => e.message)).toContain('conflict');
   });
 
   it('says nothing-to-export when no record is in the window', async () => {
