@@ -47,6 +47,8 @@ export const DEFAULT_EMBEDDED_TIMEOUT_MS = 3_000;
 /** How long to wait when its binary is already cached: a one-node replica set elects itself in seconds. */
 const EMBEDDED_START_TIMEOUT_MS = 30_000;
 const PROBE_SERVER_SELECTION_MS = 2_000;
+/** An explicit ESR_MONGOMS_DOWNLOAD=1 means the network is there: give the ~70 MB download time. */
+const DOWNLOAD_BY_ENV_TIMEOUT_MS = 180_000;
 
 /** Credentials never appear in output: `mongodb://user:secret@host` → `mongodb://***@host`. */
 export function redactUri(uri: string): string {
@@ -83,10 +85,12 @@ async function startEmbedded(options: Pick<OpenStoreOptions, 'embeddedTimeoutMs'
   }
   const { DryMongoBinary, MongoMemoryReplSet } = embedded;
   const cached = await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(() => undefined);
-  if (!cached && !options.embeddedDownload) {
-    return { unavailable: 'mongodb-memory-server has no cached MongoDB binary (npm install downloads one where there is network)' };
+  // npm 11 does not run mongodb-memory-server's postinstall download unless approved: opt in here instead.
+  const downloadByEnv = process.env.ESR_MONGOMS_DOWNLOAD === '1';
+  if (!cached && !options.embeddedDownload && !downloadByEnv) {
+    return { unavailable: 'mongodb-memory-server has no cached MongoDB binary (set MONGODB_URI, or ESR_MONGOMS_DOWNLOAD=1 to let it download one)' };
   }
-  const waitMs = options.embeddedTimeoutMs ?? (cached ? EMBEDDED_START_TIMEOUT_MS : DEFAULT_EMBEDDED_TIMEOUT_MS);
+  const waitMs = options.embeddedTimeoutMs ?? (cached ? EMBEDDED_START_TIMEOUT_MS : downloadByEnv ? DOWNLOAD_BY_ENV_TIMEOUT_MS : DEFAULT_EMBEDDED_TIMEOUT_MS);
   const starting = MongoMemoryReplSet.create({ replSet: { count: 1 } });
   let outcome: MongoMemoryReplSet | 'timeout';
   try {
