@@ -38,12 +38,16 @@ export async function auditStuckRecords(store: Store, asOf: IsoDate): Promise<Au
   for (const type of FILE_TYPES) {
     for (const office of OFFICE_CODES) {
       const key = batchKeyOf({ type, localOffice: office, runDate: asOf });
-      if ((await store.findBatch(key))?.state === 'complete') continue;
-      // Records added after a completed run wait for tomorrow's; without a completed run, every eligible one is overdue.
-      const eligible = (await store.findExportable(type, office, window.from, window.to)).filter((r) => validationError(r) === null);
-      if (eligible.length === 0) continue;
+      const batch = await store.findBatch(key);
+      if (batch?.state === 'complete') continue;
+      // Records added after a completed run wait for tomorrow's; without a completed run, every eligible
+      // one is overdue: those its batch claimed before it stopped, and those no batch claimed.
+      const held = batch ? await store.findRecords({ batchKey: key, status: 'TO_EXPORT' }) : [];
+      const unclaimed = (await store.findExportable(type, office, window.from, window.to)).filter((r) => validationError(r) === null);
+      if (held.length + unclaimed.length === 0) continue;
       incompleteRuns.push(key);
-      for (const record of eligible) stuck.push(stuckRecord(record, 'overdue', `the ${type} run of ${asOf} for ${office} did not complete`));
+      const why = `the ${type} run of ${asOf} for ${office} did not complete${batch ? ' (its batch stopped part-way)' : ''}`;
+      for (const record of [...held, ...unclaimed]) stuck.push(stuckRecord(record, 'overdue', why));
     }
   }
 

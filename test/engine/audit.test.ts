@@ -28,6 +28,23 @@ describe('audit of stuck records', () => {
     expect(Object.keys(report.byOffice)).toEqual(['SEV']);
   });
 
+  it('flags a run whose batch stopped part-way (a crash after claiming, then dead-lettered)', async () => {
+    const store = new MemoryStore();
+    const records = generateRecords({ seed: 6, offices: ['KSS'], appPerOffice: 8, startFrom: '2021-08-02', startTo: '2021-08-12', invalidRate: 0, deletedRate: 0 });
+    await store.insertRecords(records);
+    const crashBeforeWrite = (step: string) => {
+      if (step === 'write-file') throw new Error('crash');
+    };
+    const deps = { store, outbox: new MemoryOutbox(), clock: fixedClock(0), counterStrategy: 'atomic' as const, beforeStep: crashBeforeWrite };
+    const [command] = burstCommands('APP', '2021-07-31', () => 'id', ['KSS']);
+    await expect(handleCommand(deps, command!)).rejects.toThrow('crash');
+
+    const report = await auditStuckRecords(store, '2021-07-31');
+    expect(report.incompleteRuns).toEqual(['APP:KSS:2021-07-31']);
+    expect(report.stuck.map((r) => r.id)).toEqual(records.map((r) => r.id).sort());
+    expect(report.stuck.every((r) => r.reason.endsWith('(its batch stopped part-way)'))).toBe(true);
+  });
+
   it('once the last chance has passed, reports the records as missed with the reason', async () => {
     const store = new MemoryStore();
     const records = generateRecords({ seed: 5, appPerOffice: 10, startFrom: '2021-08-02', startTo: '2021-08-03', invalidRate: 0, deletedRate: 0 });
