@@ -2,11 +2,10 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { FORMAT_NAMES, isFormatName, loadReporter, REPORTERS } from '../reporters/reporter.js';
 import { VERSION } from '../version.js';
+import { processIo as processBaseIo, type Io as BaseIo } from './io.js';
 
-/** Where the command writes; injectable so tests can run `main()` in-process. */
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+/** Where the command writes and what it may read of its surroundings; injectable so tests run `main()` in-process. */
+export interface Io extends BaseIo {
   environ: Readonly<Record<string, string | undefined>>;
   isTTY: boolean;
   /** Today, YYYY-MM-DD (waiver expiry). */
@@ -14,8 +13,7 @@ export interface Io {
 }
 
 const processIo: Io = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  ...processBaseIo,
   environ: process.env,
   isTTY: process.stdout.isTTY === true,
   today: () => new Date().toISOString().slice(0, 10),
@@ -53,7 +51,7 @@ function program(io: Io): Command {
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--prove', 'run the simulator for policies with provenBy, at the policies\' minimums')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => undefined })
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', `\nFormats:\n${formats}\n\nExit codes: 0 every policy holds, 1 a violation, 2 the check could not be made.\nDocs: docs/policies.md`);
 }
@@ -76,9 +74,9 @@ async function check(options: Options, io: Io, secrets: Set<string>): Promise<nu
   if (options.output) {
     await writeFile(options.output, text);
     const { headline } = await import('../reporters/text.js');
-    io.stderr(`${headline(report)} (report written to ${options.output})\n`);
+    io.err(`${headline(report)} (report written to ${options.output})\n`);
   } else {
-    io.stdout(text);
+    io.out(text);
   }
   const summaryFile = io.environ.GITHUB_STEP_SUMMARY;
   if (format === 'github' && summaryFile) {
@@ -112,10 +110,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
-      io.stderr(`policy-check: ${error.message.replace(/^error: /, '')}\n`);
+      io.err(`policy-check: ${error.message.replace(/^error: /, '')}\n`);
       return 2;
     }
-    io.stderr(`policy-check: ${scrub(describeFailure(error), secrets)}\n`);
+    io.err(`policy-check: ${scrub(describeFailure(error), secrets)}\n`);
     return 2;
   }
 }

@@ -9,7 +9,7 @@ describe('--version on every command', () => {
     ['esr-export', (out: (t: string) => void) => esrExport(['--version'], { out, err: out })],
     ['esr-sim', (out: (t: string) => void) => esrSim(['--version'], { out, err: out })],
     ['policy-check', (out: (t: string) => void) =>
-      policyCheck(['--version'], { stdout: out, stderr: out, environ: {}, isTTY: false, today: () => '2026-11-27' })],
+      policyCheck(['--version'], { out, err: out, environ: {}, isTTY: false, today: () => '2026-11-27' })],
   ])('%s --version prints the package version and exits 0', async (_name, run) => {
     let text = '';
     expect(await run((t) => void (text += t))).toBe(0);

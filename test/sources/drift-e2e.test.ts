@@ -25,8 +25,8 @@ async function policyCheck(): Promise<{ code: number; failed: string[]; stderr: 
   let stdout = '';
   let stderr = '';
   const io: Io = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
     environ: {},
     isTTY: false,
     today: () => '2026-11-27',

@@ -27,8 +27,8 @@ async function policyCheck(env: string): Promise<{ code: number; failed: string[
   let stdout = '';
   let stderr = '';
   const io: Io = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
     environ: { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
     isTTY: false,
     today: () => '2026-11-27',

@@ -58,8 +58,8 @@ export function capture(environ: Record<string, string | undefined> = {}, option
   let err = '';
   return {
     io: {
-      stdout: (text) => (out += text),
-      stderr: (text) => (err += text),
+      out: (text) => void (out += text),
+      err: (text) => void (err += text),
       environ,
       isTTY: options.isTTY ?? false,
       today: () => options.today ?? '2026-11-27',
