@@ -89,7 +89,7 @@ describe('esr-export run on real brokers', () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
     try {
-      await dlqRoundTrip(['--broker', 'sqs', '--sqs-endpoint', sqs.endpoint], 'sqs', /replayed 1 command\(s\) via holding queue esr-dlq-\d{4}-\d{2}-\d{2}/);
+      await dlqRoundTrip(['--broker', 'sqs', '--endpoint', sqs.endpoint], 'sqs', /replayed 1 command\(s\) via holding queue esr-dlq-\d{4}-\d{2}-\d{2}/);
     } finally {
       process.env = saved;
       await sqs.close();
@@ -101,7 +101,7 @@ describe('esr-export run on real brokers', () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
     try {
-      await burstThroughBroker(['--broker', 'sqs', '--sqs-endpoint', sqs.endpoint, '--region', 'eu-west-2'], 'sqs');
+      await burstThroughBroker(['--broker', 'sqs', '--endpoint', sqs.endpoint, '--region', 'eu-west-2'], 'sqs');
     } finally {
       process.env = saved;
       await sqs.close();

@@ -14,7 +14,7 @@ import { CliError } from '../errors.js';
 export interface CommonOptions {
   broker: BrokerKind;
   amqpUrl: string;
-  sqsEndpoint?: string;
+  endpoint?: string;
   region: string;
   state?: string;
   mongodbUri?: string;
@@ -32,7 +32,7 @@ export function withCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--broker <kind>', 'command broker').choices(BROKER_KINDS).default('memory'))
     .addOption(new Option('--amqp-url <url>', 'RabbitMQ URL').env('AMQP_URL').default('amqp://guest:guest@127.0.0.1:5672'))
-    .addOption(new Option('--sqs-endpoint <url>', 'SQS endpoint (ElasticMQ, LocalStack, esr-export sqs-local)').env('SQS_ENDPOINT'))
+    .addOption(new Option('--endpoint <url>', 'SQS endpoint: ElasticMQ, LocalStack, esr-export sqs-local (default: AWS)').env('SQS_ENDPOINT'))
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION').default('eu-west-2'))
     .addOption(new Option('--mongodb-uri <uri>', 'MongoDB connection string').env('MONGODB_URI'))
     .addOption(new Option('--state <file>', 'without MongoDB: keep the in-memory store in this JSON file between commands'))
@@ -88,7 +88,7 @@ export async function openContext(options: CommonOptions, writeErr: (text: strin
   const broker = await createBroker({
     kind: options.broker,
     amqpUrl: options.amqpUrl,
-    sqsEndpoint: options.sqsEndpoint,
+    sqsEndpoint: options.endpoint,
     region: options.region,
     retry: retryConfigOf(options),
     rabbitMechanism: options.rabbitmqRetry,

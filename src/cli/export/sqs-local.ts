@@ -23,7 +23,7 @@ function portOf(value: string): number {
 
 /**
  * `esr-export sqs-local [--port N] [--host H]`: serves the SQS model on localhost (AWS JSON 1.0)
- * for tests and local replays, until SIGINT/SIGTERM. Point `--sqs-endpoint` (or any SDK) at it.
+ * for tests and local replays, until SIGINT/SIGTERM. Point `--endpoint` (or any SDK) at it.
  */
 export function registerSqsLocal(program: Command, io: Io = processIo, until: () => Promise<void> = untilSignal): void {
   program
