@@ -11,21 +11,7 @@ import { runExports, type RunSummary } from '../../engine/run-exports.js';
 import { burstCommands, runDailySchedule } from '../../engine/schedule.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { isoDate, openContext, positiveInt, withCommonOptions, type CommonOptions, type EngineContext } from './context.js';
-
-type Action<T> = (options: T & CommonOptions, context: EngineContext) => Promise<number>;
-
-/** Opens the engine context, runs the action, always closes (and saves --state). */
-function withContext<T>(io: Io, setExitCode: (code: number) => void, action: Action<T>) {
-  return async (options: T & CommonOptions) => {
-    const context = await openContext(options, io.err);
-    try {
-      setExitCode(await action(options, context));
-    } finally {
-      await context.close();
-    }
-  };
-}
+import { isoDate, positiveInt, withCommonOptions, withContext, type CommonOptions, type EngineContext } from './context.js';
 
 function officesOf(list: string | undefined): OfficeCode[] {
   if (!list) return [...OFFICE_CODES];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
+import type { Io } from '../io.js';
 import type { Broker, RetryConfig } from '../../brokers/broker.js';
 import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
 import { isIsoDate } from '../../domain/dates.js';
@@ -120,4 +121,20 @@ async function openConfiguredStore(options: CommonOptions) {
   const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, embedded: false, env: {} });
   const description = options.mongodbUri ? opened.description : 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)';
   return { store: opened.store, description, closeStore: () => opened.stop() };
+}
+
+type Action<T> = (options: T & CommonOptions, context: EngineContext, args: string[]) => Promise<number>;
+
+/** A commander action that opens the engine context, runs, and always closes it (saving --state). */
+export function withContext<T>(io: Io, setExitCode: (code: number) => void, action: Action<T>) {
+  return async (...received: unknown[]) => {
+    const command = received.at(-1) as Command;
+    const options = command.opts() as T & CommonOptions;
+    const context = await openContext(options, io.err);
+    try {
+      setExitCode(await action(options, context, command.args));
+    } finally {
+      await context.close();
+    }
+  };
 }

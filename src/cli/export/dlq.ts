@@ -3,7 +3,7 @@ import { dateOf } from '../../domain/dates.js';
 import { systemClock } from '../../engine/clock.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { openContext, positiveInt, withCommonOptions, type CommonOptions } from './context.js';
+import { positiveInt, withCommonOptions, withContext } from './context.js';
 
 /** The dated holding queue operators shovelled into by hand: esr.dlq.YYYY.MM.DD (dashes on SQS, which forbids dots). */
 export function holdingQueueName(broker: string, epochMs: number): string {
@@ -14,43 +14,26 @@ export function holdingQueueName(broker: string, epochMs: number): string {
 export function registerDlqCommands(program: Command, io: Io, setExitCode: (code: number) => void): void {
   const dlq = program.command('dlq').description('inspect and replay dead-lettered export commands');
 
-  const run = (action: (options: CommonOptions & Record<string, unknown>, args: string[]) => Promise<number>) =>
-    async (...received: unknown[]) => {
-      const command = received.at(-1) as Command;
-      const options = command.opts() as CommonOptions & Record<string, unknown>;
-      setExitCode(await action(options, command.args));
-    };
-
   withCommonOptions(dlq.command('list').description('list dead-lettered commands with reason and death count'))
     .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'JSON output', false)
     .action(
-      run(async (options) => {
-        const context = await openContext(options, io.err);
-        try {
-          const letters = await context.broker.deadLetters.list(positiveInt(String(options.limit), '--limit'));
-          if (options.json) io.out(`${JSON.stringify(letters, null, 2)}\n`);
-          else if (letters.length === 0) io.out('the dead-letter queue is empty\n');
-          else for (const l of letters) io.out(`${l.messageId}  deaths=${l.deathCount}  from=${l.sourceQueue}  ${l.reason}\n`);
-          return 0;
-        } finally {
-          await context.close();
-        }
+      withContext<{ limit: string; json: boolean }>(io, setExitCode, async (options, context) => {
+        const letters = await context.broker.deadLetters.list(positiveInt(options.limit, '--limit'));
+        if (options.json) io.out(`${JSON.stringify(letters, null, 2)}\n`);
+        else if (letters.length === 0) io.out('the dead-letter queue is empty\n');
+        else for (const l of letters) io.out(`${l.messageId}  deaths=${l.deathCount}  from=${l.sourceQueue}  ${l.reason}\n`);
+        return 0;
       }),
     );
 
   withCommonOptions(dlq.command('show <messageId>').description('show one dead-lettered command'))
     .action(
-      run(async (options, args) => {
-        const context = await openContext(options, io.err);
-        try {
-          const letter = await context.broker.deadLetters.show(args[0]!);
-          if (!letter) throw new CliError(`no dead-lettered message with id ${args[0]}`, 1);
-          io.out(`${JSON.stringify(letter, null, 2)}\n`);
-          return 0;
-        } finally {
-          await context.close();
-        }
+      withContext(io, setExitCode, async (_options, context, args) => {
+        const letter = await context.broker.deadLetters.show(args[0]!);
+        if (!letter) throw new CliError(`no dead-lettered message with id ${args[0]}`, 1);
+        io.out(`${JSON.stringify(letter, null, 2)}\n`);
+        return 0;
       }),
     );
 
@@ -59,19 +42,12 @@ export function registerDlqCommands(program: Command, io: Io, setExitCode: (code
     .option('--holding-queue <name>', 'first move them to this holding queue')
     .option('--limit <n>', 'replay at most this many')
     .action(
-      run(async (options) => {
-        const context = await openContext(options, io.err);
-        try {
-          const holdingQueue =
-            (options.holdingQueue as string | undefined) ??
-            (options.hold ? holdingQueueName(context.broker.kind, systemClock.now()) : undefined);
-          const limit = options.limit === undefined ? undefined : positiveInt(String(options.limit), '--limit');
-          const result = await context.broker.deadLetters.replay({ holdingQueue, limit });
-          io.out(`replayed ${result.replayed} command(s)${result.heldIn ? ` via holding queue ${result.heldIn}` : ''}\n`);
-          return 0;
-        } finally {
-          await context.close();
-        }
+      withContext<{ hold: boolean; holdingQueue?: string; limit?: string }>(io, setExitCode, async (options, context) => {
+        const holdingQueue = options.holdingQueue ?? (options.hold ? holdingQueueName(context.broker.kind, systemClock.now()) : undefined);
+        const limit = options.limit === undefined ? undefined : positiveInt(options.limit, '--limit');
+        const result = await context.broker.deadLetters.replay({ holdingQueue, limit });
+        io.out(`replayed ${result.replayed} command(s)${result.heldIn ? ` via holding queue ${result.heldIn}` : ''}\n`);
+        return 0;
       }),
     );
 }
