@@ -63,7 +63,7 @@ export function isoDate(value: string, name: string): string {
   return value;
 }
 
-export function retryConfigOf(options: CommonOptions): RetryConfig {
+function retryConfigOf(options: CommonOptions): RetryConfig {
   if (options.retry === 'none') return { mode: 'none' };
   return {
     mode: 'budget',
@@ -83,7 +83,7 @@ export interface EngineContext {
   close(): Promise<void>;
 }
 
-export async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
+async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
   const log = options.log ? jsonLogger(writeErr, systemClock.now) : silentLogger;
   const { store, description, closeStore } = await openConfiguredStore(options);
   const broker = await createBroker({
