@@ -46,7 +46,7 @@ export class MemoryStore implements Store {
 
   static fromSnapshot(snapshot: MemorySnapshot): MemoryStore {
     const store = new MemoryStore();
-    void store.insertRecords(snapshot.records);
+    store.insert(snapshot.records);
     for (const batch of snapshot.batches) store.batches.set(batch.key, structuredClone(batch));
     for (const [name, value] of Object.entries(snapshot.counters)) store.counters.set(name, { ...value });
     return store;
@@ -56,8 +56,14 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {}
 
   async insertRecords(records: readonly ExportRecord[]): Promise<void> {
+    this.insert(records);
+  }
+
+  private insert(records: readonly ExportRecord[]): void {
+    const incoming = new Set<string>();
     for (const record of records) {
-      if (this.records.has(record.id)) throw new Error(`duplicate record id ${record.id}`);
+      if (this.records.has(record.id) || incoming.has(record.id)) throw new Error(`duplicate record id ${record.id}`);
+      incoming.add(record.id);
     }
     for (const record of records) {
       this.records.set(record.id, cloneRecord(record));

@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { InputError, parseValidatedYaml } from '../config/validated-yaml.js';
 import { MemoryStore, type MemorySnapshot } from './memory.js';
 
 /**
@@ -13,8 +14,34 @@ export async function loadStateFile(file: string): Promise<MemoryStore> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new MemoryStore();
     throw error;
   }
-  return MemoryStore.fromSnapshot(JSON.parse(text) as MemorySnapshot);
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new InputError(file, null, null, `not a state file: invalid JSON (${(error as Error).message})`, { cause: error });
+  }
+  // JSON is YAML: the shared loader names the line and column where a foreign file goes wrong.
+  return MemoryStore.fromSnapshot(parseValidatedYaml<MemorySnapshot>(text, file, snapshotSchema));
 }
+
+/** An object that has at least these keys (ajv's strict mode wants each one declared). */
+function outline(keys: string[]): object {
+  return { type: 'object', required: keys, properties: Object.fromEntries(keys.map((key) => [key, {}])) };
+}
+
+/** The outline of a state file: enough to refuse a damaged or foreign one instead of crashing on it. */
+const snapshotSchema = {
+  type: 'object',
+  required: ['records', 'batches', 'counters'],
+  additionalProperties: false,
+  properties: {
+    records: { type: 'array', items: outline(['id', 'type', 'office', 'startDate', 'status', 'batchKey']) },
+    batches: { type: 'array', items: outline(['key', 'type', 'office', 'state', 'sequence', 'recordIds']) },
+    counters: {
+      type: 'object',
+      additionalProperties: { type: 'object', required: ['value', 'version'], properties: { value: { type: 'integer' }, version: { type: 'integer' } } },
+    },
+  },
+};
 
 export async function saveStateFile(store: MemoryStore, file: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,12 +59,29 @@ describe('esr-export', () => {
   });
 
   it.each([
+    ['{"records": [', /bad\.json: not a state file: invalid JSON/],
+    ['{"x": 1}', /bad\.json:1:1: the document is missing required key 'records'/],
+    ['{"records": [{"id": "a"}], "batches": [], "counters": {}}', /bad\.json:1:14: records\.0 is missing required key 'type'/],
+  ])('a damaged --state file %j is named with what was expected, exit 2', async (text, message) => {
+    const file = join(dir, 'bad.json');
+    await writeFile(file, text);
+    const { code, err } = await run('audit', '--state', file, '--as-of', '2021-07-31');
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
     [['trigger', '--office', 'XXX', '--date', '2021-08-01'], /unknown office code\(s\) XXX/],
     [['trigger', '--office', 'SEV', '--date', '2021-02-30'], /--date must be a date YYYY-MM-DD/],
     [['audit'], /required option '--as-of <date>'/],
     [['run', '--consumers', 'zero'], /--consumers must be a positive integer/],
     [['nonsense'], /unknown command 'nonsense'/],
     [['schedule', '--daemon'], /--daemon publishes to a shared broker/],
+    [['seed', '--seed', 'x'], /--seed must be an integer of at least 0, got 'x'/],
+    [['run', '--retry-delay-ms', 'abc'], /--retry-delay-ms must be an integer of at least 0/],
+    [['run', '--until-idle', '1.5'], /--until-idle must be an integer of at least 0/],
+    [['sqs-local', '--port', '70000'], /--port must be an integer from 0 to 65535/],
   ])('bad input %j: one clear line, exit 2, no stack trace', async (argv, message) => {
     const { code, err } = await run(...argv);
     expect(code).toBe(2);

@@ -11,7 +11,8 @@ import { runExports, type RunSummary } from '../../engine/run-exports.js';
 import { burstCommands, runDailySchedule } from '../../engine/schedule.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { isoDate, positiveInt, withCommonOptions, withContext, type CommonOptions, type EngineContext } from './context.js';
+import { isoDate, nonNegativeInt, positiveInt } from '../options.js';
+import { withCommonOptions, withContext, type CommonOptions, type EngineContext } from './context.js';
 
 function officesOf(list: string | undefined): OfficeCode[] {
   if (!list) return [...OFFICE_CODES];
@@ -50,9 +51,9 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
       withContext<{ date: string; perOffice: string; dncPerOffice: string; seed: string }>(io, setExitCode, async (options, context) => {
         const runDate = isoDate(options.date, '--date');
         const records = generateRecords({
-          seed: Number(options.seed),
+          seed: nonNegativeInt(options.seed, '--seed'),
           appPerOffice: positiveInt(options.perOffice, '--per-office'),
-          dncPerOffice: Number(options.dncPerOffice),
+          dncPerOffice: nonNegativeInt(options.dncPerOffice, '--dnc-per-office'),
           startFrom: addDays(runDate, WINDOW_START_DAYS),
           startTo: addDays(runDate, 30),
         });
@@ -76,7 +77,7 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
           { store: context.store, outbox: context.outbox, counterStrategy: options.counter, log: context.log },
           {
             consumers: positiveInt(options.consumers, '--consumers'),
-            stopWhenIdleMs: options.untilIdle === undefined ? undefined : Number(options.untilIdle),
+            stopWhenIdleMs: options.untilIdle === undefined ? undefined : nonNegativeInt(options.untilIdle, '--until-idle'),
             signal: controller.signal,
             onOutcome: (outcome) => io.out(`${describeOutcome(outcome)}\n`),
           },

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { Io } from '../io.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
 import type { Broker, RetryConfig } from '../../brokers/broker.js';
 import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
-import { isIsoDate } from '../../domain/dates.js';
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
 import { openStore } from '../../store/open-store.js';
 import { loadStateFile, saveStateFile } from '../../store/snapshot-file.js';
 import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
-import { CliError } from '../errors.js';
 
 export interface CommonOptions {
   broker: BrokerKind;
@@ -52,23 +51,12 @@ export function withCommonOptions(command: Command): Command {
     .option('--log', 'structured JSON logs on stderr', false);
 }
 
-export function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive integer, got '${value}'`);
-  return n;
-}
-
-export function isoDate(value: string, name: string): string {
-  if (!isIsoDate(value)) throw new CliError(`${name} must be a date YYYY-MM-DD, got '${value}'`);
-  return value;
-}
-
 function retryConfigOf(options: CommonOptions): RetryConfig {
   if (options.retry === 'none') return { mode: 'none' };
   return {
     mode: 'budget',
     maxDeliveries: positiveInt(options.maxDeliveries, '--max-deliveries'),
-    delayMs: Number(options.retryDelayMs),
+    delayMs: nonNegativeInt(options.retryDelayMs, '--retry-delay-ms'),
   };
 }
 

@@ -4,7 +4,7 @@ import { systemClock } from '../../engine/clock.js';
 import { runExportDemo } from '../../engine/export-demo.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
 import type { Io } from '../io.js';
-import { isoDate, positiveInt } from './context.js';
+import { isoDate, nonNegativeInt, positiveInt } from '../options.js';
 
 export function registerDemo(program: Command, io: Io, setExitCode: (code: number) => void): void {
   program
@@ -20,7 +20,7 @@ export function registerDemo(program: Command, io: Io, setExitCode: (code: numbe
         runDate: isoDate(options.date, '--date'),
         appPerOffice: positiveInt(options.perOffice, '--per-office'),
         dncPerOffice: Math.ceil(positiveInt(options.perOffice, '--per-office') / 5),
-        seed: Number(options.seed),
+        seed: nonNegativeInt(options.seed, '--seed'),
         outbox,
         clock: systemClock,
         newId: randomUUID,

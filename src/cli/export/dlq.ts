@@ -3,7 +3,8 @@ import { dateOf } from '../../domain/dates.js';
 import { systemClock } from '../../engine/clock.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { positiveInt, withCommonOptions, withContext } from './context.js';
+import { positiveInt } from '../options.js';
+import { withCommonOptions, withContext } from './context.js';
 
 /** The dated holding queue operators shovelled into by hand: esr.dlq.YYYY.MM.DD (dashes on SQS, which forbids dots). */
 export function holdingQueueName(broker: string, epochMs: number): string {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { processIo, type Io } from '../io.js';
+import { integerIn } from '../options.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<void> {
@@ -16,9 +17,7 @@ export function untilSignal(): Promise<void> {
 }
 
 function portOf(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be an integer from 0 to 65535, got '${value}'`);
-  return port;
+  return integerIn(value, '--port', 0, 65_535);
 }
 
 /**

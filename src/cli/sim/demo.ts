@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { tellStory } from '../../story/story.js';
 import type { Io } from '../io.js';
+import { positiveInt } from '../options.js';
 
 /** `esr-sim demo`: the 2021 story end to end, on the real parts this machine has. */
 export function registerDemo(program: Command, io: Io, setExitCode: (code: number) => void): void {
@@ -22,7 +23,7 @@ export function registerDemo(program: Command, io: Io, setExitCode: (code: numbe
         amqpUrl: options.amqpUrl,
         managementUrl: options.managementUrl,
         mongodbUri: options.mongodbUri,
-        compression: Number(options.compression),
+        compression: positiveInt(options.compression, '--compression'),
         progress: (line) => io.out(`${line}\n`),
       });
       io.out(result.ok ? 'The story held: every step behaved as it must.\n' : `The story did not hold: ${result.steps.filter((s) => !s.ok).map((s) => s.title).join('; ')}\n`);
