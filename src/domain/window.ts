@@ -21,9 +21,14 @@ export function isInWindow(startDate: IsoDate, runDate: IsoDate): boolean {
 }
 
 /**
- * A record still waiting for export whose start is less than 2 days away (or already past)
- * can no longer make it: no later run's window includes it. That is the harm of 2021.
+ * A record still waiting for export whose start is before this date (less than 2 days away from
+ * `asOf`, or already past) can no longer make it: no later run's window includes it. That is the
+ * harm of 2021.
  */
+export function missedIfStartsBefore(asOf: IsoDate): IsoDate {
+  return addDays(asOf, WINDOW_START_DAYS);
+}
+
 export function hasMissedExport(startDate: IsoDate, asOf: IsoDate): boolean {
-  return startDate < addDays(asOf, WINDOW_START_DAYS);
+  return startDate < missedIfStartsBefore(asOf);
 }

@@ -1,7 +1,7 @@
-import { addDays, type IsoDate } from '../domain/dates.js';
+import type { IsoDate } from '../domain/dates.js';
 import { OFFICE_CODES, type OfficeCode } from '../domain/offices.js';
 import { FILE_TYPES, validationError, type ExportRecord, type FileType } from '../domain/records.js';
-import { exportWindow, WINDOW_START_DAYS } from '../domain/window.js';
+import { exportWindow, missedIfStartsBefore } from '../domain/window.js';
 import { batchKeyOf } from '../domain/command.js';
 import type { Store } from '../store/store.js';
 
@@ -30,7 +30,7 @@ export interface AuditReport {
  */
 export async function auditStuckRecords(store: Store, asOf: IsoDate): Promise<AuditReport> {
   const stuck: StuckRecord[] = [];
-  const missed = await store.findRecords({ status: 'TO_EXPORT', startBefore: addDays(asOf, WINDOW_START_DAYS) });
+  const missed = await store.findRecords({ status: 'TO_EXPORT', startBefore: missedIfStartsBefore(asOf) });
   for (const record of missed) stuck.push(stuckRecord(record, 'missed', reasonMissed(record)));
 
   const window = exportWindow(asOf);

@@ -1,4 +1,5 @@
 import { addDays, type IsoDate } from '../domain/dates.js';
+import { exportWindow } from '../domain/window.js';
 import { generateRecords } from '../domain/synthetic.js';
 import { MemoryBroker } from '../brokers/memory.js';
 import { MemoryStore } from '../store/memory.js';
@@ -33,7 +34,7 @@ export async function runExportDemo(options: ExportDemoOptions): Promise<ExportD
     seed: options.seed,
     appPerOffice: options.appPerOffice,
     dncPerOffice: options.dncPerOffice,
-    startFrom: addDays(options.runDate, 2),
+    startFrom: exportWindow(options.runDate).from,
     startTo: addDays(options.runDate, 60),
     invalidRate: 0.02,
     deletedRate: 0.02,

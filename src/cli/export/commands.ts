@@ -3,7 +3,7 @@ import { addDays, dateOf } from '../../domain/dates.js';
 import { isOfficeCode, OFFICE_CODES, type OfficeCode } from '../../domain/offices.js';
 import type { FileType } from '../../domain/records.js';
 import { generateRecords } from '../../domain/synthetic.js';
-import { WINDOW_START_DAYS } from '../../domain/window.js';
+import { exportWindow } from '../../domain/window.js';
 import { auditStuckRecords } from '../../engine/audit.js';
 import { systemClock } from '../../engine/clock.js';
 import { describeOutcome } from '../../engine/outcome.js';
@@ -54,7 +54,7 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
           seed: nonNegativeInt(options.seed, '--seed'),
           appPerOffice: positiveInt(options.perOffice, '--per-office'),
           dncPerOffice: nonNegativeInt(options.dncPerOffice, '--dnc-per-office'),
-          startFrom: addDays(runDate, WINDOW_START_DAYS),
+          startFrom: exportWindow(runDate).from,
           startTo: addDays(runDate, 30),
         });
         await context.store.insertRecords(records);
