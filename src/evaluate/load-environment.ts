@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '../config/validated-yaml.js';
 import { resolveFromEnvironment } from '../policy/load.js';
-import type { Environment, RabbitmqBinding } from '../policy/types.js';
+import type { Environment, RabbitmqBinding, SqsBinding } from '../policy/types.js';
 import type { ConsumerRetry, Source } from '../sources/queue-settings.js';
 import { bindQueues, type LoadedEnvironment, type ReadQueue } from './bind.js';
 
@@ -17,17 +17,33 @@ export interface ReadOptions {
 /** RabbitMQ's built-in guest user, which the broker accepts only from localhost: the `local` environment needs no secrets. */
 const LOCAL_GUEST = { username: 'guest', password: 'guest' };
 
-function credentials(environment: Environment, rabbitmq: RabbitmqBinding, options: ReadOptions): { username: string; password: string } {
-  if (!rabbitmq.credentials) return LOCAL_GUEST;
-  const { usernameEnv, passwordEnv } = rabbitmq.credentials;
-  for (const name of [usernameEnv, passwordEnv]) {
-    if (!options.environ[name]) {
+/** Reads secrets by env-var name; a name that is not set is bad input naming the environment's line. */
+function secretsOf<K extends string>(environment: Environment, names: Record<K, string>, options: ReadOptions): Record<K, string> {
+  const values = {} as Record<K, string>;
+  for (const [key, name] of Object.entries(names) as [K, string][]) {
+    const value = options.environ[name];
+    if (!value) {
       throw new InputError(environment.file, environment.credentialsLine ?? null, null, `environment variable ${name} is not set (credentials of environment ${environment.name})`);
     }
+    values[key] = value;
   }
-  const password = options.environ[passwordEnv] ?? '';
-  options.registerSecret?.(password);
-  return { username: options.environ[usernameEnv] ?? '', password };
+  return values;
+}
+
+function rabbitmqCredentials(environment: Environment, rabbitmq: RabbitmqBinding, options: ReadOptions): { username: string; password: string } {
+  if (!rabbitmq.credentials) return LOCAL_GUEST;
+  const { usernameEnv, passwordEnv } = rabbitmq.credentials;
+  const found = secretsOf(environment, { username: usernameEnv, password: passwordEnv }, options);
+  options.registerSecret?.(found.password);
+  return found;
+}
+
+function sqsCredentials(environment: Environment, sqs: SqsBinding, options: ReadOptions): { accessKeyId: string; secretAccessKey: string } | undefined {
+  if (!sqs.credentials) return undefined;
+  const { accessKeyIdEnv, secretAccessKeyEnv } = sqs.credentials;
+  const found = secretsOf(environment, { accessKeyId: accessKeyIdEnv, secretAccessKey: secretAccessKeyEnv }, options);
+  options.registerSecret?.(found.secretAccessKey);
+  return found;
 }
 
 async function sourcesOf(environment: Environment, options: ReadOptions): Promise<Source[]> {
@@ -35,11 +51,13 @@ async function sourcesOf(environment: Environment, options: ReadOptions): Promis
   if (environment.rabbitmq) {
     const { rabbitmqLiveSource } = await import('../sources/rabbitmq-live.js');
     const { managementUrl, vhost, version } = environment.rabbitmq;
-    sources.push(rabbitmqLiveSource({ managementUrl, vhost, ...credentials(environment, environment.rabbitmq, options), ...(version ? { version } : {}) }));
+    sources.push(rabbitmqLiveSource({ managementUrl, vhost, ...rabbitmqCredentials(environment, environment.rabbitmq, options), ...(version ? { version } : {}) }));
   }
   if (environment.sqs) {
     const { sqsLiveSource } = await import('../sources/sqs-live.js');
-    sources.push(sqsLiveSource({ ...environment.sqs }));
+    const { region, endpoint, queueNamePrefix } = environment.sqs;
+    const credentials = sqsCredentials(environment, environment.sqs, options);
+    sources.push(sqsLiveSource({ region, ...(endpoint ? { endpoint } : {}), ...(queueNamePrefix ? { queueNamePrefix } : {}), ...(credentials ? { credentials } : {}) }));
   }
   const files = [...(environment.files ?? []).map((file) => resolveFromEnvironment(environment, file)), ...(options.extraFiles ?? []).map((file) => resolve(file))];
   if (files.length > 0) {

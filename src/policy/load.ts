@@ -78,7 +78,7 @@ export function parseEnvironment(text: string, file: string): Environment {
   }
   const queueLines: Record<string, number> = {};
   for (const logical of Object.keys(document.queues)) queueLines[logical] = lines.lineOf(['queues', logical]) ?? 1;
-  const credentialsLine = lines.lineOf(['rabbitmq', 'credentials']);
+  const credentialsLine = lines.lineOf(['rabbitmq', 'credentials']) ?? lines.lineOf(['sqs', 'credentials']);
   return { ...document, file, queueLines, ...(credentialsLine === undefined ? {} : { credentialsLine }) };
 }
 

@@ -84,6 +84,8 @@ export interface SqsBinding {
   region: string;
   endpoint?: string;
   queueNamePrefix?: string;
+  /** By env-var name; without it, the standard AWS credential chain. */
+  credentials?: { accessKeyIdEnv: string; secretAccessKeyEnv: string };
 }
 
 export interface QueueBinding {
@@ -105,6 +107,6 @@ export interface Environment extends EnvironmentDocument {
   file: string;
   /** Line of each logical queue's binding. */
   queueLines: Record<string, number>;
-  /** Line of `rabbitmq.credentials`, for errors about them. */
+  /** Line of `rabbitmq.credentials` or `sqs.credentials`, for errors about them. */
   credentialsLine?: number;
 }

@@ -15,6 +15,8 @@ export interface SqsLiveOptions {
   queueNamePrefix?: string;
   /** GetQueueAttributes calls in flight at once. */
   concurrency?: number;
+  /** Explicit credentials; without them, the standard AWS credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** A limit on everything: 1,000 pages of 1,000 names. */
@@ -50,6 +52,7 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
   const client = new SQSClient({
     region: options.region,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'adaptive',
   });

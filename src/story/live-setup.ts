@@ -16,6 +16,10 @@ export interface StagedBrokers {
   cleanup(): Promise<void>;
 }
 
+/** The local endpoint accepts any credentials; the staged environments name these variables, the story sets them. */
+export const LOCAL_SQS_KEYS = { accessKeyIdEnv: 'ESR_STORY_SQS_KEY_ID', secretAccessKeyEnv: 'ESR_STORY_SQS_SECRET' } as const;
+export const LOCAL_SQS_ENVIRON = { [LOCAL_SQS_KEYS.accessKeyIdEnv]: 'local', [LOCAL_SQS_KEYS.secretAccessKeyEnv]: 'local' };
+
 export const RABBITMQ_RETRY_POLICY = {
   pattern: '^esr\\.queue\\.',
   'apply-to': 'queues',
@@ -102,6 +106,7 @@ export async function stageSqs(suffix: string): Promise<StagedBrokers> {
   const target = await stage('aws');
   const environment = (name: string, n: ReturnType<typeof names>) =>
     `name: ${name}\nsqs:\n  region: eu-west-2\n  endpoint: ${endpoint}\n  queueNamePrefix: esr-\n` +
+    `  credentials: { accessKeyIdEnv: ${LOCAL_SQS_KEYS.accessKeyIdEnv}, secretAccessKeyEnv: ${LOCAL_SQS_KEYS.secretAccessKeyEnv} }\n` +
     QUEUES_YAML(n.commands, n.apprecords, n.dlq, 'esr-data-exporter-sqs.yml');
   return {
     target: `esr-aws-${suffix}-`,

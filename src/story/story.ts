@@ -10,7 +10,7 @@ import { runReal, type RealComparison } from '../sim/real.js';
 import { renderReportHtml } from '../sim/report-html.js';
 import { runScenario } from '../sim/run.js';
 import { loadScenario, type Scenario } from '../sim/scenario.js';
-import { stageRabbitMq, stageSqs, type StagedBrokers } from './live-setup.js';
+import { LOCAL_SQS_ENVIRON, stageRabbitMq, stageSqs, type StagedBrokers } from './live-setup.js';
 
 export interface StoryOptions {
   /** Where the HTML reports go. */
@@ -99,18 +99,17 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   const suffix = `${process.pid}-${systemClock.now().toString(36)}`;
   const staged = onRabbitMq ? await stageRabbitMq(options.managementUrl, suffix) : await stageSqs(suffix);
   const workspace = await policyWorkspace(options.policiesDir, staged);
-  // The local SQS endpoint accepts any credentials, but the SDK's chain must find some.
-  const restoreCredentials = onRabbitMq ? () => undefined : withLocalAwsCredentials();
+  const environ = { ...process.env, ...(onRabbitMq ? {} : LOCAL_SQS_ENVIRON) };
   let fixedRun: RealComparison | undefined;
   try {
-    const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
+    const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ });
     const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check.startsWith('parity.'));
     step('policy-check finds the lost retry policy before cut-over (exit 1)', exitCode(before) === 1 && lostSettings.length > 0, lostSettings.map(describeFinding));
 
     // 3. The fix, checked and proven.
     say('3/5 applying the fix to the new broker, checking again, replaying the burst…');
     await staged.applyFix();
-    const after = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ: process.env });
+    const after = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ });
     const replayed = await replayLive(fixed, options);
     fixedRun = replayed.run;
     const fixedAudit = replayed.audit;
@@ -121,7 +120,6 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
       [`policy-check: ${after.summary.passed} passed, ${after.summary.failed} failed, ${after.summary.errors} could not be checked`, ...describeRun(fixedRun)],
     );
   } finally {
-    restoreCredentials();
     await staged.cleanup();
     await rm(workspace, { recursive: true, force: true });
   }
@@ -190,15 +188,4 @@ async function policyWorkspace(policiesDir: string, staged: StagedBrokers): Prom
   await writeFile(join(workspace, 'environments', 'legacy.yaml'), staged.legacyEnvironment);
   await writeFile(join(workspace, 'environments', 'aws.yaml'), staged.targetEnvironment);
   return workspace;
-}
-
-/** Sets placeholder AWS credentials when none are configured; returns how to undo it. */
-function withLocalAwsCredentials(): () => void {
-  if (process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return () => undefined;
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  return () => {
-    delete process.env.AWS_ACCESS_KEY_ID;
-    delete process.env.AWS_SECRET_ACCESS_KEY;
-  };
 }

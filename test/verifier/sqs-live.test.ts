@@ -58,6 +58,10 @@ beforeAll(async () => {
   await createQueue('drift-apprecord-created-dataexporter', { MessageRetentionPeriod: String(4 * DAY) });
   await writeFile(join(workspace.policies, 'environments', 'sqs-good.yaml'), environment('sqs-good', 'good-'));
   await writeFile(join(workspace.policies, 'environments', 'sqs-drift.yaml'), environment('sqs-drift', 'drift-'));
+  await writeFile(
+    join(workspace.policies, 'environments', 'sqs-keyed.yaml'),
+    environment('sqs-keyed', 'good-').replace('  queueNamePrefix: good-\n', '  queueNamePrefix: good-\n  credentials: { accessKeyIdEnv: GOOD_KEY_ID, secretAccessKeyEnv: GOOD_SECRET }\n'),
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -66,14 +70,24 @@ afterAll(async () => {
   await workspace?.cleanup();
 });
 
-async function check(args: string[]) {
-  const captured = capture();
+async function check(args: string[], environ: Record<string, string> = {}) {
+  const captured = capture(environ);
   const code = await main(['--policies', workspace.policies, '--format', 'json', ...args], captured.io);
   const stdout = captured.stdout();
   return { code, stderr: captured.stderr(), findings: stdout ? (JSON.parse(stdout) as { findings: { queue: string; check: string; status: string; fix?: string }[] }).findings : [] };
 }
 
 describe('policy-check on live SQS', () => {
+  it('reads credentials by the env-var names the environment gives; a name not set is exit 2 at its line', async () => {
+    const missing = await check(['--env', 'sqs-keyed']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/sqs-keyed\.yaml:6: environment variable GOOD_KEY_ID is not set/);
+
+    const keyed = await check(['--env', 'sqs-keyed'], { GOOD_KEY_ID: 'AKIDKEYED', GOOD_SECRET: 'very-secret-value' });
+    expect(keyed.code).toBe(0);
+    expect(JSON.stringify(keyed)).not.toContain('very-secret-value');
+  });
+
   it('queues with a RedrivePolicy to a longer-lived DLQ hold', async () => {
     const result = await check(['--env', 'sqs-good']);
     expect(result.stderr).toBe('');
