@@ -57,6 +57,23 @@ export interface ConsumerRetry {
   from: Provenance;
 }
 
+/** A line of a file a user gave: where a queue is declared, or a suppression is written. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+}
+
+/**
+ * An inline suppression written next to the queue in IaC (a Terraform `# policy-check:skip=ID reason: …`
+ * comment, a CloudFormation `Metadata: { policy-check: { skip: [{ id, reason }] } }` entry): the finding
+ * with that check id is reported as waived, with the reason.
+ */
+export interface Suppression {
+  checkId: string;
+  reason: string;
+  location: SourceLocation;
+}
+
 export interface QueueSettings {
   broker: BrokerKind;
   /** Queue name (RabbitMQ) or queue name from the URL/ARN (SQS). */
@@ -78,6 +95,10 @@ export interface QueueSettings {
   /** Queue-level message TTL (RabbitMQ x-message-ttl); a wait queue's delay. */
   messageTtlSeconds: Setting<number>;
   consumer?: ConsumerRetry;
+  /** Where the queue is declared (the plan's configuration / .tf file, the template, the export), when read from a file. */
+  location?: SourceLocation;
+  /** Inline IaC suppressions for this queue (absent when there are none). */
+  suppressions?: Suppression[];
 }
 
 /** A place the verifier reads QueueSettings from. Read-only, always. */
