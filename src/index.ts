@@ -53,7 +53,7 @@ export { sweepScenario } from './sim/sweep.js';
 export { exploreScenario } from './sim/explore.js';
 export { recommendRetry } from './sim/recommend.js';
 export { proveScenario } from './sim/prove.js';
-export { runReal } from './sim/real.js';
+export { runReal } from './live/real.js';
 export { renderReportHtml } from './sim/report-html.js';
 
 // Verifier.

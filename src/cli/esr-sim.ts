@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exploreScenario, renderExplore } from '../sim/explore.js';
 import { recommendRetry, renderRecommendation } from '../sim/recommend.js';
-import { DEFAULT_COMPRESSION, renderReal, runReal } from '../sim/real.js';
+import { DEFAULT_COMPRESSION, renderReal, runReal } from '../live/real.js';
 import { renderReportHtml } from '../sim/report-html.js';
 import { runFailed } from '../sim/result.js';
 import { runScenario } from '../sim/run.js';

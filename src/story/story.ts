@@ -6,11 +6,11 @@ import { auditStuckRecords, type AuditReport } from '../engine/audit.js';
 import { systemClock } from '../engine/clock.js';
 import { exitCode, type Finding } from '../evaluate/report.js';
 import { runPolicyCheck } from '../evaluate/run.js';
-import { runReal, type RealComparison } from '../sim/real.js';
+import { runReal, type RealComparison } from '../live/real.js';
 import { renderReportHtml } from '../sim/report-html.js';
 import { runScenario } from '../sim/run.js';
 import { loadScenario, type Scenario } from '../sim/scenario.js';
-import { LOCAL_SQS_ENVIRON, stageRabbitMq, stageSqs, type StagedBrokers } from './live-setup.js';
+import { LOCAL_SQS_ENVIRON, stageRabbitMq, stageSqs, type StagedBrokers } from '../live/staging.js';
 
 export interface StoryOptions {
   /** Where the HTML reports go. */

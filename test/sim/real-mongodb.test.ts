@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runReal } from '../../src/sim/real.js';
+import { runReal } from '../../src/live/real.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { ALLOWED_SKIP_PREFIX, printSkip } from '../support/skip.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/esr-sim.js';
-import { RealRunUnsupported, runReal } from '../../src/sim/real.js';
+import { RealRunUnsupported, runReal } from '../../src/live/real.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 
 describe('--real on the live RabbitMQ (127.0.0.1:5672)', () => {

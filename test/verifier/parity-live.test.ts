@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capture, makeWorkspace } from './workspace.js';
 import { MANAGEMENT_URL } from '../support/rabbitmq-management.js';
-import { stageRabbitMq, type StagedBrokers } from '../../src/story/live-setup.js';
+import { stageRabbitMq, type StagedBrokers } from '../../src/live/staging.js';
 
 /**
  * Done-when of the verifier: the 2021 migration on a live RabbitMQ. Two vhosts with the same

@@ -12,23 +12,21 @@ import { MongoClient } from 'mongodb';
 import { MemoryStore } from '../store/memory.js';
 import { MongoStore } from '../store/mongo.js';
 import type { Store } from '../store/store.js';
-import { checkInvariants, type CommandRecord } from './invariants.js';
-import type { Fate, SimMessage } from './models/broker.js';
-import { SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from './models/sqs.js';
-import { SimOutbox, SimStore, type Timekeeper } from './models/store.js';
-import type { RunResult } from './result.js';
-import { runScenario, scenarioRecords } from './run.js';
-import { officesOf, type Scenario } from './scenario.js';
+import { checkInvariants, type CommandRecord } from '../sim/invariants.js';
+import type { Fate, SimMessage } from '../sim/models/broker.js';
+import { SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from '../sim/models/sqs.js';
+import { SimOutbox, SimStore, type Timekeeper } from '../sim/models/store.js';
+import type { RunResult } from '../sim/result.js';
+import { runScenario, scenarioRecords } from '../sim/run.js';
+import { officesOf, type Scenario } from '../sim/scenario.js';
+import { OperatingError } from '../errors.js';
 
 export const DEFAULT_COMPRESSION = 100;
 /** A real run that does not settle within this is stopped: a limit on everything. */
 const SETTLE_LIMIT_MS = 120_000;
 
 /** The scenario asks for something the live adapters cannot be configured to do. Exit code 2. */
-export class RealRunUnsupported extends Error {
-  override readonly name = 'RealRunUnsupported';
-  readonly exitCode = 2;
-}
+export class RealRunUnsupported extends OperatingError {}
 
 export interface RealSettings {
   retry: RetryConfig;
