@@ -29,7 +29,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/domain/**', 'src/engine/**', 'src/sim/**'], rules: deterministic },
+  { files: ['src/domain/**', 'src/engine/**', 'src/sim/**', 'src/semantics/**'], rules: deterministic },
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

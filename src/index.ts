@@ -42,7 +42,7 @@ export { createBroker, BROKER_KINDS, type BrokerChoice } from './brokers/create-
 export { MemoryBroker } from './brokers/memory.js';
 export { RabbitMqBroker, type RabbitMqOptions } from './brokers/rabbitmq/broker.js';
 export { SqsBroker, type SqsBrokerOptions } from './brokers/sqs/broker.js';
-export { SqsModel } from './brokers/sqs-local/model.js';
+export { SqsModel } from './semantics/sqs/model.js';
 export { startSqsLocal } from './brokers/sqs-local/server.js';
 
 // Simulator.

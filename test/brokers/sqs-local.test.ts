@@ -35,7 +35,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/cli/errors.js';
 import { registerSqsLocal } from '../../src/cli/export/sqs-local.js';
-import { md5OfMessageAttributes } from '../../src/brokers/sqs-local/model.js';
+import { md5OfMessageAttributes } from '../../src/semantics/sqs/model.js';
 import { startSqsLocal, type SqsLocal } from '../../src/brokers/sqs-local/server.js';
 
 let local: SqsLocal;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SqsError, SqsModel, md5OfMessageAttributes } from '../../src/brokers/sqs-local/model.js';
+import { SqsError, SqsModel, md5OfMessageAttributes } from '../../src/semantics/sqs/model.js';
 
 /** A clock the test moves by hand: the model must read time from it and nowhere else. */
 function fakeClock(start = Date.UTC(2021, 6, 31, 14, 0, 0)) {

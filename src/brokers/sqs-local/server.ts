@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SqsError } from './errors.js';
-import { SqsModel } from './model.js';
+import { SqsError } from '../../semantics/sqs/errors.js';
+import { SqsModel } from '../../semantics/sqs/model.js';
 import { CONTENT_TYPE, errorResponse, internalError, OPERATIONS, operationOf, parseInput, type WireError } from './wire.js';
 
 /**

@@ -1,5 +1,5 @@
-import { SqsError } from './errors.js';
-import type { SqsModel } from './model.js';
+import { SqsError } from '../../semantics/sqs/errors.js';
+import type { SqsModel } from '../../semantics/sqs/model.js';
 
 /**
  * The AWS JSON 1.0 wire of SQS: which operations the endpoint serves, and how an error is shaped

@@ -1,4 +1,4 @@
-import { SqsError, SqsModel } from '../../brokers/sqs-local/model.js';
+import { SqsError, SqsModel } from '../../semantics/sqs/model.js';
 import type { Scheduler } from '../scheduler.js';
 import type { SqsBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
@@ -9,7 +9,7 @@ export const SQS_DEFAULT_RETENTION_SECONDS = 4 * 86_400;
 const DLQ_RETENTION_SECONDS = 14 * 86_400;
 
 /**
- * The simulator's SQS: the very model that backs the local SQS endpoint (`src/brokers/sqs-local/model.ts`),
+ * The simulator's SQS: the very model that backs the local SQS endpoint (`src/semantics/sqs/model.ts`),
  * driven by the virtual clock. Visibility timeout, receive count, redrive to the DLQ and retention
  * are its semantics, not ours; this adapter only maps consumer actions onto SQS calls and notices
  * where each message ended up.
