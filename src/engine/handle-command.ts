@@ -8,7 +8,7 @@ import type { Batch, CounterStrategy, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { allocateSequence } from './counter.js';
 import { silentLogger, type Logger } from './log.js';
-import type { Outbox } from './outbox.js';
+import { OutboxError, type Outbox } from './outbox.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -68,6 +68,10 @@ export async function handleCommand(deps: HandlerDeps, body: unknown): Promise<O
     if (error instanceof StoreUnavailableError) {
       log.log('warn', 'store unavailable', { reason: error.message });
       return { kind: 'unavailable', reason: error.message };
+    }
+    if (error instanceof OutboxError) {
+      log.log('error', 'outbox write failed', { reason: error.message, code: error.code, retryable: error.retryable });
+      return { kind: 'outbox-failed', reason: error.message, code: error.code, retryable: error.retryable };
     }
     throw error;
   }

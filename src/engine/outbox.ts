@@ -1,7 +1,38 @@
+import { OperatingError } from '../errors.js';
+
 /** Where export files go. A local folder in production here; S3 would be another implementation. */
 export interface Outbox {
-  /** Writes the whole file or nothing (temp + rename); writing the same name again replaces it atomically. */
+  /**
+   * Writes the whole file or nothing (temp + rename); writing the same name again replaces it atomically.
+   * Throws `OutboxError` when the file cannot be written.
+   */
   write(fileName: string, content: string): Promise<void>;
   read(fileName: string): Promise<string | null>;
   list(): Promise<string[]>;
+}
+
+/**
+ * Write errors that may clear by themselves (space freed, a descriptor released, a flaky disk): the
+ * command is retried. Every other error (read-only file system, permissions, a file where the folder
+ * should be) needs an operator: retrying cannot help, so the command is dead-lettered with the cause.
+ */
+const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EAGAIN', 'EBUSY', 'EINTR', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'ECONNRESET', 'ESTALE']);
+
+export function isTransientOutboxCode(code: string): boolean {
+  return TRANSIENT_CODES.has(code);
+}
+
+/** The outbox could not write a file: `code` is the errno name (EROFS, ENOSPC, ...), `retryable` per the table above. */
+export class OutboxError extends OperatingError {
+  readonly retryable: boolean;
+
+  constructor(
+    readonly target: string,
+    readonly code: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`outbox ${target}: ${detail}`, options);
+    this.retryable = isTransientOutboxCode(code);
+  }
 }

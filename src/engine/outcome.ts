@@ -11,7 +11,9 @@ export type Outcome =
   /** The store could not be reached: replaying later resolves it. */
   | { kind: 'unavailable'; reason: string }
   /** The command itself is wrong: replaying it can never succeed. */
-  | { kind: 'invalid'; reason: string };
+  | { kind: 'invalid'; reason: string }
+  /** The outbox refused the file (`code`: EROFS, ENOSPC, ...): retried when the errno may clear by itself. */
+  | { kind: 'outbox-failed'; reason: string; code: string; retryable: boolean };
 
 export type Disposition = 'ack' | 'retry' | 'dead-letter';
 
@@ -26,6 +28,8 @@ export function dispositionOf(outcome: Outcome): Disposition {
       return 'retry';
     case 'invalid':
       return 'dead-letter';
+    case 'outbox-failed':
+      return outcome.retryable ? 'retry' : 'dead-letter';
   }
 }
 

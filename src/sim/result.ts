@@ -12,6 +12,7 @@ export type EventKind =
   | 'already-exported'
   | 'nothing-to-export'
   | 'invalid'
+  | 'outbox-failed'
   | 'crash'
   | 'ack'
   | 'requeue'

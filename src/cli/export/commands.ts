@@ -31,6 +31,7 @@ function typeOf(value: string): FileType {
 /** With the in-process broker nothing else can consume, so commands that publish also run them here. */
 async function consumeIfInProcess(context: EngineContext, options: CommonOptions, io: Io): Promise<RunSummary | null> {
   if (context.broker.kind !== 'memory') return null;
+  await context.outbox.prepare();
   const summary = await runExports(
     context.broker,
     { store: context.store, outbox: context.outbox, counterStrategy: options.counter, log: context.log, clock: systemClock },
@@ -71,7 +72,10 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop).once('SIGTERM', stop);
+        // A read-only or missing outbox fails here, before any command is taken off the queue.
+        await context.outbox.prepare();
         io.err(`consuming from ${context.broker.kind}; store: ${context.storeDescription}\n`);
+        let outboxFailure: string | null = null;
         const summary = await runExports(
           context.broker,
           { store: context.store, outbox: context.outbox, counterStrategy: options.counter, log: context.log },
@@ -79,12 +83,17 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
             consumers: positiveInt(options.consumers, '--consumers'),
             stopWhenIdleMs: options.untilIdle === undefined ? undefined : nonNegativeInt(options.untilIdle, '--until-idle'),
             signal: controller.signal,
-            onOutcome: (outcome) => io.out(`${describeOutcome(outcome)}\n`),
+            onOutcome: (outcome) => {
+              if (outcome.kind === 'outbox-failed') outboxFailure = outcome.reason;
+              io.out(`${describeOutcome(outcome)}\n`);
+            },
           },
         );
         process.off('SIGINT', stop).off('SIGTERM', stop);
         io.out(`${summary.deliveries} deliveries, ${summary.files.length} file(s) written\n`);
-        return 0;
+        if (outboxFailure === null) return 0;
+        io.err(`error: ${summary.outcomes['outbox-failed']} command(s) could not be written; last: ${outboxFailure}\n`);
+        return 2;
       }),
     );
 

@@ -1,0 +1,84 @@
+/**
+ * Helpers of the hardening suites: real read-only and full file systems (tmpfs mounts: a folder with
+ * mode 0555 does not stop root), child processes with a deadline, and one-line error checks.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** Whether this process may mount file systems (root with CAP_SYS_ADMIN); probed once. */
+export const CAN_MOUNT: boolean = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'esr-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+
+/** A fresh tmpfs at a new folder (`ro`, `size=16k`, ...); `remount` changes its options; `dispose` unmounts and removes it. */
+export function mountTmpfs(options: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'esr-tmpfs-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  return {
+    dir,
+    remount: (next: string) => execFileSync('mount', ['-o', `remount,${next}`, dir]),
+    dispose: () => {
+      execFileSync('umount', [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command; kills it (SIGKILL) after `deadlineMs`, so a hang shows up as a failed bound, never a stuck test. */
+export function runProcess(command: string, args: string[], options: { deadlineMs: number; env?: NodeJS.ProcessEnv; cwd?: string; input?: string }): Promise<Exit> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.deadlineMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs one of the built CLIs (`dist/`: run `npm run build` first). */
+export function runCli(bin: 'esr-export' | 'esr-sim' | 'policy-check', args: string[], options: { deadlineMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Exit> {
+  return runProcess(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...args], { deadlineMs: options.deadlineMs ?? 20_000, env: options.env, cwd: options.cwd });
+}
+
+/** The contract of every bad input: exit 2, within the bound, one line on stderr matching `message`, no stack trace. */
+export function expectOneLineFailure(exit: Exit, message: RegExp, boundMs: number): void {
+  const context = `exit ${exit.code} signal ${exit.signal} after ${Math.round(exit.ms)} ms; stderr: ${exit.stderr}; stdout: ${exit.stdout}`;
+  expect(exit.signal, context).toBeNull();
+  expect(exit.code, context).toBe(2);
+  expect(exit.ms, context).toBeLessThan(boundMs);
+  expect(exit.stderr, context).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  expect(exit.stderr, context).not.toMatch(/internal error/);
+  const lines = exit.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+  expect(lines, context).toHaveLength(1);
+  expect(lines[0], context).toMatch(message);
+}
