@@ -3,12 +3,6 @@ import type { OfficeCode } from '../domain/offices.js';
 import type { ExportRecord, FileType } from '../domain/records.js';
 import type { Batch, BatchState, CounterValue, RecordQuery, Store } from './store.js';
 
-export interface MemorySnapshot {
-  records: ExportRecord[];
-  batches: Batch[];
-  counters: Record<string, CounterValue>;
-}
-
 /** A deep copy of a record; much faster than structuredClone, which dominated export time. */
 export function cloneRecord(record: ExportRecord): ExportRecord {
   if (record.type === 'APP') return { ...record, address: { ...record.address } };
@@ -34,23 +28,6 @@ export class MemoryStore implements Store {
   private readonly byBatch = new Map<string, Set<string>>();
   private readonly batches = new Map<string, Batch>();
   private readonly counters = new Map<string, CounterValue>();
-
-  /** Everything the store holds, as plain data (for `--state FILE` snapshots). */
-  snapshot(): MemorySnapshot {
-    return structuredClone({
-      records: [...this.records.values()],
-      batches: [...this.batches.values()],
-      counters: Object.fromEntries(this.counters),
-    });
-  }
-
-  static fromSnapshot(snapshot: MemorySnapshot): MemoryStore {
-    const store = new MemoryStore();
-    store.insert(snapshot.records);
-    for (const batch of snapshot.batches) store.batches.set(batch.key, structuredClone(batch));
-    for (const [name, value] of Object.entries(snapshot.counters)) store.counters.set(name, { ...value });
-    return store;
-  }
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}

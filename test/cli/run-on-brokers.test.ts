@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** The 13-office burst is published by `schedule`, then `run` (a separate command, as a separate process would) exports it. */
 async function burstThroughBroker(brokerArgs: string[], name: string) {
-  const common = ['--state', join(dir, `${name}.json`), '--outbox', join(dir, name), ...brokerArgs, '--retry-delay-ms', '100'];
+  const common = ['--state', join(dir, `${name}.sqlite`), '--outbox', join(dir, name), ...brokerArgs, '--retry-delay-ms', '100'];
   expect((await run('seed', ...common, '--date', '2021-07-31', '--per-office', '5', '--dnc-per-office', '0')).code).toBe(0);
   const scheduled = await run('schedule', ...common, '--date', '2021-07-31', '--type', 'APP');
   expect(scheduled.code).toBe(0);
@@ -44,7 +44,7 @@ async function burstThroughBroker(brokerArgs: string[], name: string) {
 
 /** A command that can never succeed is dead-lettered at once; the operators list it, hold it, replay it. */
 async function dlqRoundTrip(brokerArgs: string[], name: string, holdingPattern: RegExp) {
-  const common = ['--state', join(dir, `${name}-dlq.json`), '--outbox', join(dir, `${name}-dlq`), ...brokerArgs, '--retry-delay-ms', '100'];
+  const common = ['--state', join(dir, `${name}-dlq.sqlite`), '--outbox', join(dir, `${name}-dlq`), ...brokerArgs, '--retry-delay-ms', '100'];
   const broker = await createBroker({ kind: brokerArgs[1] as 'rabbitmq' | 'sqs', retry: { mode: 'budget', maxDeliveries: 20, delayMs: 100 }, clock: systemClock, amqpUrl: brokerArgs[3], sqsEndpoint: brokerArgs[3], region: 'eu-west-2' });
   await broker.setup();
   await broker.publish({ commandId: `bad-${name}`, type: 'APP', localOffice: 'SEV', runDate: '2021-02-30', correlationId: `corr-bad-${name}` });

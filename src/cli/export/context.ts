@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { Io } from '../io.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
-import type { Broker, RetryConfig } from '../../brokers/broker.js';
+import type { Broker, RetryConfig } from '../../engine/broker.js';
 import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
 import { openStore } from '../../store/open-store.js';
-import { loadStateFile, saveStateFile } from '../../store/snapshot-file.js';
+import { SqliteStore } from '../../store/sqlite.js';
 import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
 
 export interface CommonOptions {
@@ -35,7 +35,7 @@ export function withCommonOptions(command: Command): Command {
     .addOption(new Option('--endpoint <url>', 'SQS endpoint: ElasticMQ, LocalStack, esr-export sqs-local (default: AWS)').env('SQS_ENDPOINT'))
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION').default('eu-west-2'))
     .addOption(new Option('--mongodb-uri <uri>', 'MongoDB connection string').env('MONGODB_URI'))
-    .addOption(new Option('--state <file>', 'without MongoDB: keep the in-memory store in this JSON file between commands'))
+    .addOption(new Option('--state <file>', 'without MongoDB: the SQLite file that keeps the store between commands (created if absent)'))
     .addOption(
       new Option('--counter <strategy>', 'sequence counter strategy').choices(['atomic', 'optimistic', 'transaction']).default(DEFAULT_COUNTER_STRATEGY),
     )
@@ -67,7 +67,7 @@ export interface EngineContext {
   outbox: FolderOutbox;
   log: Logger;
   newId: () => string;
-  /** Persists the state file (if any) and closes connections. */
+  /** Closes the broker and the store. */
   close(): Promise<void>;
 }
 
@@ -101,9 +101,8 @@ async function openContext(options: CommonOptions, writeErr: (text: string) => v
 
 async function openConfiguredStore(options: CommonOptions) {
   if (options.state && !options.mongodbUri) {
-    const file = options.state;
-    const store = await loadStateFile(file);
-    return { store: store as Store, description: `in-memory store kept in ${file}`, closeStore: () => saveStateFile(store, file) };
+    const store = SqliteStore.open(options.state);
+    return { store: store as Store, description: store.describe(), closeStore: () => store.close() };
   }
   // An embedded server would forget everything when this command exits: only a real MongoDB or memory here.
   const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, embedded: false, env: {} });
@@ -113,7 +112,7 @@ async function openConfiguredStore(options: CommonOptions) {
 
 type Action<T> = (options: T & CommonOptions, context: EngineContext, args: string[]) => Promise<number>;
 
-/** A commander action that opens the engine context, runs, and always closes it (saving --state). */
+/** A commander action that opens the engine context, runs, and always closes it. */
 export function withContext<T>(io: Io, setExitCode: (code: number) => void, action: Action<T>) {
   return async (...received: unknown[]) => {
     const command = received.at(-1) as Command;
