@@ -2,12 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { OperatingError } from '../errors.js';
 
 /** Bad input: names file, line, column and what was expected. Exit code 2. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-  readonly exitCode = 2;
-
+export class InputError extends OperatingError {
   constructor(
     readonly file: string,
     readonly line: number | null,

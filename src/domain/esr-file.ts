@@ -27,6 +27,7 @@ import {
   type NotificationTitleCode,
   type TraineeRef,
 } from './records.js';
+import { OperatingError } from '../errors.js';
 
 /**
  * The ESR file: one header line, one detail line per record, one trailer line with the record
@@ -48,8 +49,7 @@ export const LAYOUT_VERSION = 1;
 export const RECORD_TYPES = { header: 'HDR', detail: 'DTL', trailer: 'TRL' } as const;
 
 /** A file that cannot be rendered or parsed; `line` and `column` are 1-based, `column` counts characters. */
-export class EsrFileError extends Error {
-  override readonly name = 'EsrFileError';
+export class EsrFileError extends OperatingError {
   constructor(
     readonly fileName: string | undefined,
     readonly line: number,

@@ -1,11 +1,10 @@
+import { OperatingError } from '../errors.js';
+
 /**
  * A source could not be read: unreachable, unauthorised, malformed. The check cannot be made, so the
  * verifier fails closed with exit code 2. The message names what and where — never credentials.
  */
-export class SourceError extends Error {
-  readonly exitCode = 2;
-  override readonly name = 'SourceError';
-
+export class SourceError extends OperatingError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -4,10 +4,10 @@
  */
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from '../../engine/log.js';
+import { OperatingError } from '../../errors.js';
 
 /** The broker cannot be reached, or the connection was lost and did not come back in time. */
-export class BrokerUnavailableError extends Error {
-  override readonly name = 'BrokerUnavailableError';
+export class BrokerUnavailableError extends OperatingError {
   /** True when the reconnect backoff already ran out: callers must not retry on top of it. */
   readonly retriesExhausted: boolean;
 
@@ -23,14 +23,10 @@ export function isRetryableConnectionError(error: unknown): boolean {
 }
 
 /** The broker refused the topology (a queue exists with other x-arguments: PRECONDITION_FAILED 406). */
-export class BrokerTopologyError extends Error {
-  override readonly name = 'BrokerTopologyError';
-}
+export class BrokerTopologyError extends OperatingError {}
 
 /** The broker did not take a message: nacked by the broker, or unroutable (returned). */
-export class PublishRejectedError extends Error {
-  override readonly name = 'PublishRejectedError';
-}
+export class PublishRejectedError extends OperatingError {}
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 const CONNECTION_MESSAGES = /Connection closed|Channel closed|channel closed|Socket closed|CONNECTION_FORCED|Channel ended|connection is closing/i;

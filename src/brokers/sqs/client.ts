@@ -1,4 +1,5 @@
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { OperatingError } from '../../errors.js';
 
 /**
  * The SDK boundary of the SQS adapter: how the client is made, and the one place vendor errors
@@ -6,13 +7,10 @@ import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
  */
 
 /** SQS cannot be reached (network, DNS, timeout, throttled beyond the SDK's own retries). */
-export class SqsUnavailableError extends Error {
-  override readonly name = 'SqsUnavailableError';
-}
+export class SqsUnavailableError extends OperatingError {}
 
 /** SQS answered with an error: `code` is the SDK's exception name (QueueDoesNotExist, ...). */
-export class SqsRequestError extends Error {
-  override readonly name = 'SqsRequestError';
+export class SqsRequestError extends OperatingError {
   constructor(
     message: string,
     readonly code: string,
