@@ -11,39 +11,20 @@ export interface Effective<T> {
   from: Provenance;
 }
 
-/**
- * RabbitMQ 4.0 gave quorum queues a default delivery-limit of 20; 3.x had none. A message is
- * dead-lettered when its delivery count exceeds the limit: limit + 1 deliveries (established on 3.10).
- */
-export const RABBITMQ_4_DEFAULT_DELIVERIES = 21;
-/** SQS defaults, used when a source reports the attribute as absent. */
-export const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
-export const SQS_DEFAULT_RETENTION_SECONDS = 345_600;
-
-export function majorVersion(version: string | undefined): number | undefined {
-  const major = Number.parseInt(version ?? '', 10);
-  return Number.isNaN(major) ? undefined : major;
-}
-
 export function describeProvenance(from: Provenance): string {
   const where = from.file ? ` ${from.file}${from.line === undefined ? '' : `:${from.line}`}` : '';
   const origin = from.origin === from.source ? '' : ` ${from.origin}`;
   return `${from.source}${origin}${from.detail ? ` '${from.detail}'` : ''}${where}`;
 }
 
-/** Deliveries the broker allows before dead-lettering, with the version-dependent default applied. */
+/**
+ * Deliveries the broker allows before dead-lettering. The version and queue-type defaults were
+ * applied by the source (src/semantics); what is left absent means nothing bounds them.
+ */
 export function brokerDeliveries(queue: QueueSettings): Effective<Count> {
   const setting = queue.maxDeliveries;
   if (setting.unknown) return { value: null, unknown: true, because: setting.from.detail ?? 'known only after apply', from: setting.from };
   if (setting.value !== null) return { value: setting.value, unknown: false, because: describeProvenance(setting.from), from: setting.from };
-  if (queue.broker === 'rabbitmq' && queue.queueType === 'quorum' && (majorVersion(queue.brokerVersion) ?? 0) >= 4) {
-    return {
-      value: RABBITMQ_4_DEFAULT_DELIVERIES,
-      unknown: false,
-      because: `broker default delivery-limit of RabbitMQ ${queue.brokerVersion ?? '4.x'} quorum queues`,
-      from: { ...setting.from, origin: 'broker-default' },
-    };
-  }
   const why =
     queue.broker === 'sqs'
       ? 'no RedrivePolicy: SQS redelivers until retention expires'

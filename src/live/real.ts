@@ -14,7 +14,7 @@ import { MongoStore } from '../store/mongo.js';
 import type { Store } from '../store/store.js';
 import { checkInvariants, type CommandRecord } from '../sim/invariants.js';
 import type { Fate, SimMessage } from '../sim/models/broker.js';
-import { SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS } from '../sim/models/sqs.js';
+import { SQS_DEFAULTS } from '../semantics/sqs/queue-attributes.js';
 import { SimOutbox, SimStore, type Timekeeper } from '../sim/models/store.js';
 import type { RunResult } from '../sim/result.js';
 import { runScenario, scenarioRecords } from '../sim/run.js';
@@ -55,7 +55,7 @@ export function realSettingsOf(scenario: Scenario, compression: number): RealSet
     if (broker.deadLetterQueue) throw unsupported('a DLQ without a retry budget is not an adapter configuration');
     return { retry: { mode: 'none' }, deleteOnFailureWithoutRedrive: false, visibilityTimeoutSeconds: 30 };
   }
-  const visibility = Math.max(1, Math.round((broker.visibilityTimeoutSeconds ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS) / compression));
+  const visibility = Math.max(1, Math.round((broker.visibilityTimeoutSeconds ?? SQS_DEFAULTS.visibilityTimeoutSeconds) / compression));
   if (broker.redrive) {
     return { retry: { mode: 'budget', maxDeliveries: broker.redrive.maxReceiveCount, delayMs: visibility * 1000 }, deleteOnFailureWithoutRedrive: false, visibilityTimeoutSeconds: visibility };
   }

@@ -4,8 +4,8 @@
  */
 import { SourceError } from './errors.js';
 import type { QueueSettings } from './queue-settings.js';
-import type { RabbitPolicy, RabbitQueue } from './rabbitmq-effective.js';
-import type { RabbitBinding, RabbitExchange } from './rabbitmq-routing.js';
+import type { RabbitPolicy, RabbitQueue } from '../semantics/rabbitmq/effective.js';
+import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
 import { rabbitQueueSettings, type RabbitTopology } from './rabbitmq-topology.js';
 
 type Json = Record<string, unknown>;
@@ -81,7 +81,7 @@ export function definitionsQueueSettings(document: unknown, file: string): Queue
       vhost,
       version: typeof version === 'string' ? version : null,
       queues: queues.filter((q) => q.vhost === vhost),
-      exchanges: exchanges.filter(inVhost).map((e): RabbitExchange => ({ name: text(e, 'name', ''), type: text(e, 'type', 'direct') })),
+      exchanges: exchanges.filter(inVhost).map((e): RabbitExchange => ({ name: text(e, 'name', ''), type: text(e, 'type', 'direct'), arguments: isObject(e.arguments) ? e.arguments : {} })),
       bindings: bindings.filter(inVhost).map(
         (b): RabbitBinding => ({
           source: text(b, 'source', ''),

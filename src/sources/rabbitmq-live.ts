@@ -6,8 +6,8 @@
  */
 import { redactUrl, networkErrorCode, SourceError } from './errors.js';
 import type { QueueSettings, Source } from './queue-settings.js';
-import type { RabbitPolicy, RabbitQueue, RabbitQueueType } from './rabbitmq-effective.js';
-import type { RabbitBinding, RabbitExchange } from './rabbitmq-routing.js';
+import type { RabbitPolicy, RabbitQueue, RabbitQueueType } from '../semantics/rabbitmq/effective.js';
+import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
 import { rabbitQueueSettings } from './rabbitmq-topology.js';
 
 export interface RabbitmqLiveOptions {
@@ -91,7 +91,7 @@ class ManagementApi {
       this.paged<ApiQueue>(`/api/queues/${this.vhostPath}`, 'name,type,arguments,policy,operator_policy'),
       this.list<ApiPolicy>(`/api/policies/${this.vhostPath}`),
       this.list<ApiPolicy>(`/api/operator-policies/${this.vhostPath}`),
-      this.paged<RabbitExchange>(`/api/exchanges/${this.vhostPath}`, 'name,type'),
+      this.paged<RabbitExchange>(`/api/exchanges/${this.vhostPath}`, 'name,type,arguments'),
       this.list<ApiBinding>(`/api/bindings/${this.vhostPath}`),
     ]);
     return rabbitQueueSettings(
@@ -108,7 +108,7 @@ class ManagementApi {
             reportedOperatorPolicy: q.operator_policy ?? null,
           }),
         ),
-        exchanges: exchanges.map((e) => ({ name: e.name, type: e.type })),
+        exchanges: exchanges.map((e) => ({ name: e.name, type: e.type, arguments: e.arguments ?? {} })),
         bindings: bindings.map(
           (b): RabbitBinding => ({
             source: b.source,

@@ -1,10 +1,11 @@
 /**
- * One vhost's queues, exchanges, bindings and policies → QueueSettings, with roles inferred from
- * where dead-letters go. Pure: shared by the live source and definitions.json.
+ * One vhost's queues, exchanges, bindings and policies → QueueSettings: effective settings, dead-letter
+ * routing and roles come from src/semantics/rabbitmq. Pure: shared by every RabbitMQ source.
  */
-import type { DeadLetterTarget, Provenance, QueueRole, QueueSettings, Setting } from './queue-settings.js';
-import { effectiveSettings, type EffectiveContext, type EffectiveSettings, type RabbitPolicy, type RabbitQueue } from './rabbitmq-effective.js';
-import { RoutingTable, type RabbitBinding, type RabbitExchange } from './rabbitmq-routing.js';
+import { queueRoles } from '../semantics/rabbitmq/roles.js';
+import type { DeadLetterTarget, Provenance, QueueSettings, Setting } from './queue-settings.js';
+import { effectiveSettings, type EffectiveContext, type EffectiveSettings, type RabbitPolicy, type RabbitQueue } from '../semantics/rabbitmq/effective.js';
+import { RoutingTable, type RabbitBinding, type RabbitExchange } from '../semantics/rabbitmq/routing.js';
 
 export interface RabbitTopology {
   vhost: string;
@@ -44,27 +45,6 @@ function deadLetterTargetOf(queue: RabbitQueue, effective: EffectiveSettings, ro
   return { value: target, from };
 }
 
-/**
- * wait: a message TTL and a dead-letter exchange that routes on to a queue which itself dead-letters
- * (a work queue in the delayed-retry pattern, not a final DLQ: a work queue whose expired messages go
- * to its DLQ is not a wait queue); dead-letter: the target of a non-wait queue's dead-lettering;
- * work: everything else.
- */
-function rolesOf(analysed: readonly Analysed[]): Map<string, QueueRole> {
-  const roles = new Map<string, QueueRole>();
-  const targetsOf = (a: Analysed): string[] => (a.deadLetterTarget.value?.resolvedQueues ?? []).filter((q) => q !== a.queue.name);
-  const deadLetters = new Set(analysed.filter((a) => a.deadLetterTarget.value !== null).map((a) => a.queue.name));
-  for (const a of analysed) {
-    if (a.effective.messageTtlMs.value !== null && targetsOf(a).some((q) => deadLetters.has(q))) roles.set(a.queue.name, 'wait');
-  }
-  for (const a of analysed) {
-    if (roles.get(a.queue.name) === 'wait') continue;
-    for (const target of targetsOf(a)) if (!roles.has(target)) roles.set(target, 'dead-letter');
-  }
-  for (const a of analysed) if (!roles.has(a.queue.name)) roles.set(a.queue.name, 'work');
-  return roles;
-}
-
 /** A work queue's delay between attempts: the TTL of the wait queue its dead-letters go to. */
 function retryDelayOf(a: Analysed, waitQueues: Map<string, Analysed>, source: string): Setting<number> {
   for (const target of a.deadLetterTarget.value?.resolvedQueues ?? []) {
@@ -83,12 +63,15 @@ export function rabbitQueueSettings(topology: RabbitTopology, ctx: Omit<Effectiv
     topology.queues.map((q) => q.name),
     topology.exchanges,
     topology.bindings,
+    topology.policies,
   );
   const analysed: Analysed[] = topology.queues.map((queue) => {
     const effective = effectiveSettings(queue, topology.policies, topology.operatorPolicies, context);
     return { queue, effective, deadLetterTarget: deadLetterTargetOf(queue, effective, routing) };
   });
-  const roles = rolesOf(analysed);
+  const roles = queueRoles(
+    analysed.map((a) => ({ name: a.queue.name, hasMessageTtl: a.effective.messageTtlMs.value !== null, deadLettersTo: a.deadLetterTarget.value?.resolvedQueues ?? [] })),
+  );
   const waitQueues = new Map(analysed.filter((a) => roles.get(a.queue.name) === 'wait').map((a) => [a.queue.name, a]));
   const notApplicable = (detail: string): Setting<number> => ({ value: null, from: { source: ctx.source, origin: 'broker-default', detail } });
 

@@ -2,13 +2,12 @@
  * SQS queue attributes → QueueSettings. Pure: shared by live SQS (GetQueueAttributes), Terraform
  * plans and CloudFormation templates, which differ only in where each value comes from.
  */
+import { readRedrivePolicy, SQS_DEFAULTS, type RedrivePolicy } from '../semantics/sqs/queue-attributes.js';
 import { SourceError } from './errors.js';
 import type { DeadLetterTarget, QueueSettings, Setting } from './queue-settings.js';
 
-export interface RedrivePolicy {
-  deadLetterTargetArn: string;
-  maxReceiveCount: number;
-}
+export type { RedrivePolicy };
+export { SQS_DEFAULTS };
 
 export interface SqsQueueSpec {
   name: string;
@@ -25,8 +24,6 @@ export interface SqsQueueSpec {
   redriveTargetName?: string;
 }
 
-/** SQS defaults (AWS SQS Developer Guide). */
-export const SQS_DEFAULTS = { visibilityTimeoutSeconds: 30, retentionSeconds: 345_600 } as const;
 
 /** `arn:aws:sqs:eu-west-2:123456789012:esr-dlq` or `https://sqs.../123456789012/esr-dlq` → `esr-dlq`. */
 export function queueNameOf(arnOrUrl: string): string {
@@ -35,25 +32,17 @@ export function queueNameOf(arnOrUrl: string): string {
 
 /**
  * A RedrivePolicy as SQS stores it (a JSON string; maxReceiveCount as a string or a number) or as an
- * object (CloudFormation). Throws SourceError naming `where` when it is malformed.
+ * object (CloudFormation), held to the shape SQS accepts. Throws SourceError naming `where` when it is malformed.
  */
 export function parseRedrivePolicy(raw: unknown, where: string): RedrivePolicy | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  let policy: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      policy = JSON.parse(raw);
-    } catch (error) {
-      throw new SourceError(`${where}: RedrivePolicy is not valid JSON`, { cause: error });
-    }
+  if (typeof raw !== 'string' && typeof raw !== 'object') throw new SourceError(`${where}: RedrivePolicy must be a JSON string or an object`);
+  try {
+    return readRedrivePolicy(raw);
+  } catch (error) {
+    const reason = /Reason: (.*)$/.exec((error as Error).message)?.[1] ?? (error as Error).message;
+    throw new SourceError(`${where}: ${reason === 'Invalid JSON' ? 'RedrivePolicy is not valid JSON' : `RedrivePolicy is invalid: ${reason}`}`, { cause: error });
   }
-  const record = (typeof policy === 'object' && policy !== null ? policy : {}) as Record<string, unknown>;
-  const arn = record.deadLetterTargetArn;
-  const count = Number(record.maxReceiveCount);
-  if (typeof arn !== 'string' || !Number.isInteger(count)) {
-    throw new SourceError(`${where}: RedrivePolicy needs deadLetterTargetArn (string) and maxReceiveCount (integer)`);
-  }
-  return { deadLetterTargetArn: arn, maxReceiveCount: count };
 }
 
 function withDefault(setting: Setting<number>, fallback: number, attribute: string): Setting<number> {

@@ -1,7 +1,7 @@
 /** The pure parts of the RabbitMQ sources: policy matching, version defaults, routing, roles. */
 import { describe, expect, it } from 'vitest';
-import { effectiveSettings, matchPolicy, type RabbitPolicy, type RabbitQueue } from '../../src/sources/rabbitmq-effective.js';
-import { ANY_KEY, RoutingTable, topicMatches } from '../../src/sources/rabbitmq-routing.js';
+import { effectiveSettings, matchPolicy, type RabbitPolicy, type RabbitQueue } from '../../src/semantics/rabbitmq/effective.js';
+import { ANY_KEY, RoutingTable, topicMatches } from '../../src/semantics/rabbitmq/routing.js';
 import { rabbitQueueSettings } from '../../src/sources/rabbitmq-topology.js';
 
 const queue = (name: string, type: RabbitQueue['type'] = 'quorum', args: Record<string, unknown> = {}): RabbitQueue => ({ name, vhost: '/', type, arguments: args });
@@ -51,7 +51,7 @@ describe('effectiveSettings: deliveries by type and version', () => {
     ['quorum', '3.13.0', { 'x-delivery-limit': 0 }, 1, 'x-argument'],
     ['quorum', '3.13.0', { 'x-delivery-limit': '5' }, 6, 'x-argument'],
     ['classic', '4.0.5', { 'x-delivery-limit': 5 }, 'unlimited', 'broker-default'],
-    ['stream', '3.13.0', {}, 'unlimited', 'broker-default'],
+    ['stream', '3.13.0', {}, null, 'broker-default'],
   ] as const)('%s on %s with %j: %s (%s)', (type, version, args, value, origin) => {
     expect(effectiveSettings(queue('q', type, args), [], [], ctx(version)).maxDeliveries).toMatchObject({ value, from: { origin } });
   });

@@ -16,7 +16,6 @@ describe('retryBudget: bounded both ways, consumer- and version-aware', () => {
     ['too few deliveries: the 2021 burst is lost', rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>(3) }), 'fail', /only 3 attempt/],
     ['no bound: poison loop', rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>('unlimited', 'broker-default', 'classic') }), 'fail', /loops forever/],
     ['too many deliveries', rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>(500) }), 'fail', /exceed the maximum/],
-    ['RabbitMQ 4.x quorum default applies when absent', rabbitQueue({ brokerVersion: '4.1.0', maxDeliveries: setting<number | 'unlimited'>(null, 'broker-default') }), 'pass'],
     ['RabbitMQ 3.x quorum without a limit is unbounded', rabbitQueue({ brokerVersion: '3.13.7', maxDeliveries: setting<number | 'unlimited'>(null, 'broker-default') }), 'fail', /loops forever/],
     ['consumer rejecting without requeue after 3 attempts caps it at 3', rabbitQueue({ consumer: consumer({ maxAttempts: 3 }) }), 'fail', /only 3/],
     ['consumer with 15 attempts then reject', rabbitQueue({ maxDeliveries: setting<number | 'unlimited'>('unlimited'), consumer: consumer() }), 'pass'],

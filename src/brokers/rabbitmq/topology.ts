@@ -5,6 +5,7 @@
  * test/brokers/rabbitmq.test.ts, "rules established against the broker").
  */
 import type { Disposition } from '../../engine/outcome.js';
+import { deliveryLimitFor } from '../../semantics/rabbitmq/versions.js';
 import type { DeadLetter, RetryConfig } from '../broker.js';
 
 export type RetryMechanism = 'quorum-delivery-limit' | 'wait-queue';
@@ -45,13 +46,7 @@ export interface Topology {
   queues: QueueDeclaration[];
 }
 
-/**
- * On RabbitMQ 3.10 a quorum queue with `x-delivery-limit: L` delivers a message L + 1 times and
- * dead-letters it on the next failure (L = 0: one delivery). Established by test; 4.x counts differently.
- */
-export function deliveryLimitFor(maxDeliveries: number): number {
-  return maxDeliveries - 1;
-}
+export { deliveryLimitFor };
 
 /** The queues, exchanges and x-arguments a retry configuration relies on. */
 export function topologyOf(names: RabbitMqNames, retry: RetryConfig, mechanism: RetryMechanism): Topology {

@@ -1,6 +1,7 @@
 import type { DeadLetterCheck } from '../../policy/types.js';
 import type { DeadLetterTarget, QueueSettings } from '../../sources/queue-settings.js';
-import { describeProvenance, SQS_DEFAULT_RETENTION_SECONDS } from '../effective.js';
+import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
+import { describeProvenance } from '../effective.js';
 import { unknownUntilApply, type Check, type CheckContext, type Verdict } from './check.js';
 
 /** `arn:aws:sqs:eu-west-2:123456789012:esr-dlq` or a queue URL → `esr-dlq`. */
@@ -23,8 +24,8 @@ function sqsVerdict(queue: QueueSettings, target: DeadLetterTarget, context: Che
     return { ...base, status: 'fail', message: `the dead-letter queue ${dlq.name} is ${dlq.queueType} but the queue is ${queue.queueType}: SQS requires the same type` };
   }
   if (queue.retentionSeconds.unknown || dlq.retentionSeconds.unknown) return unknownUntilApply('the message retention', base.expected, base.from);
-  const sourceRetention = queue.retentionSeconds.value ?? SQS_DEFAULT_RETENTION_SECONDS;
-  const dlqRetention = dlq.retentionSeconds.value ?? SQS_DEFAULT_RETENTION_SECONDS;
+  const sourceRetention = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  const dlqRetention = dlq.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
   if (dlqRetention <= sourceRetention) {
     return {
       ...base,

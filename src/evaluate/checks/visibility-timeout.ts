@@ -1,5 +1,6 @@
 import type { VisibilityTimeoutCheck } from '../../policy/types.js';
-import { describeProvenance, SQS_DEFAULT_VISIBILITY_SECONDS } from '../effective.js';
+import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
+import { describeProvenance } from '../effective.js';
 import { unknownUntilApply, type Check } from './check.js';
 
 /** SQS only: a visibility timeout shorter than the handler makes a second consumer take the same message. */
@@ -9,7 +10,7 @@ export const visibilityTimeout: Check<VisibilityTimeoutCheck> = (queue, config) 
   const expected = `≥ ${needed} s (${config.minHandlerTimeMultiple} × handler time ${config.handlerTimeSeconds} s)`;
   const setting = queue.visibilityTimeoutSeconds;
   if (setting.unknown) return unknownUntilApply('the visibility timeout', expected, setting.from);
-  const value = setting.value ?? SQS_DEFAULT_VISIBILITY_SECONDS;
+  const value = setting.value ?? SQS_DEFAULTS.visibilityTimeoutSeconds;
   const actual = `${value} s (${setting.value === null ? 'SQS default' : describeProvenance(setting.from)})`;
   if (value < needed) {
     return {

@@ -21,6 +21,13 @@ const NUMERIC: Record<string, NumericRule> = {
   KmsDataKeyReusePeriodSeconds: { min: 60, max: 86_400, default: 300 },
 };
 
+/** The defaults the checks and the simulator assume when an attribute is absent (AWS SQS API reference, CreateQueue). */
+export const SQS_DEFAULTS = {
+  visibilityTimeoutSeconds: NUMERIC.VisibilityTimeout!.default,
+  retentionSeconds: NUMERIC.MessageRetentionPeriod!.default,
+  delaySeconds: NUMERIC.DelaySeconds!.default,
+} as const;
+
 const FREE_TEXT = new Set(['Policy', 'KmsMasterKeyId', 'RedrivePolicy', 'RedriveAllowPolicy']);
 const BOOLEAN = new Set(['SqsManagedSseEnabled']);
 const FIFO_ONLY: Record<string, readonly string[] | 'boolean'> = {
@@ -166,6 +173,11 @@ export function parseRedrivePolicy(value: string): RedrivePolicy {
     throw invalid(`Invalid value for maxReceiveCount: ${String(maxReceiveCount)}, valid values are from 1 to 1000 both inclusive.`);
   }
   return { deadLetterTargetArn, maxReceiveCount: count };
+}
+
+/** The RedrivePolicy as any source holds it: the attribute's JSON string, or an object (CloudFormation, Terraform config). */
+export function readRedrivePolicy(raw: string | object): RedrivePolicy {
+  return parseRedrivePolicy(typeof raw === 'string' ? raw : JSON.stringify(raw));
 }
 
 export function parseRedriveAllowPolicy(value: string): RedriveAllowPolicy {

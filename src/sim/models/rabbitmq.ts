@@ -1,9 +1,8 @@
+import { defaultDeliveryLimit } from '../../semantics/rabbitmq/versions.js';
 import type { Scheduler } from '../scheduler.js';
 import type { RabbitBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
 
-/** RabbitMQ 4.0 gave quorum queues a delivery limit of 20 when none is set; 3.x had none. */
-export const QUORUM_DEFAULT_DELIVERY_LIMIT_V4 = 20;
 
 interface Entry {
   message: SimMessage;
@@ -19,7 +18,8 @@ interface Entry {
 export function effectiveDeliveryLimit(spec: RabbitBrokerSpec): number | null {
   if ((spec.queueType ?? 'classic') !== 'quorum') return null;
   if (spec.deliveryLimit !== undefined) return spec.deliveryLimit;
-  return spec.version >= 4 ? QUORUM_DEFAULT_DELIVERY_LIMIT_V4 : null;
+  const byDefault = defaultDeliveryLimit(spec.version);
+  return byDefault === 'unknown' ? null : byDefault;
 }
 
 /**

@@ -1,10 +1,9 @@
 import { SqsError, SqsModel } from '../../semantics/sqs/model.js';
+import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import type { Scheduler } from '../scheduler.js';
 import type { SqsBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
 
-export const SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
-export const SQS_DEFAULT_RETENTION_SECONDS = 4 * 86_400;
 /** The DLQ keeps messages the longest SQS allows, since its retention counts from the original enqueue. */
 const DLQ_RETENTION_SECONDS = 14 * 86_400;
 
@@ -39,8 +38,8 @@ export class SqsQueueModel implements SimBroker {
     this.waiters = new Waiters(scheduler, spec.receiveLatencyMs ?? 10);
     this.dlqUrl = this.sqs.createQueue({ QueueName: 'esr-commands-dlq', Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }).QueueUrl;
     const attributes: Record<string, string> = {
-      VisibilityTimeout: String(spec.visibilityTimeoutSeconds ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
-      MessageRetentionPeriod: String(spec.retentionSeconds ?? SQS_DEFAULT_RETENTION_SECONDS),
+      VisibilityTimeout: String(spec.visibilityTimeoutSeconds ?? SQS_DEFAULTS.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(spec.retentionSeconds ?? SQS_DEFAULTS.retentionSeconds),
     };
     if (spec.redrive) {
       attributes['RedrivePolicy'] = JSON.stringify({ deadLetterTargetArn: this.sqs.arnOf('esr-commands-dlq'), maxReceiveCount: spec.redrive.maxReceiveCount });
@@ -179,7 +178,7 @@ export class SqsQueueModel implements SimBroker {
 
   /** Messages past retention vanish from SQS without a trace: account for them. */
   private settleExpired(): void {
-    const retentionMs = (this.spec.retentionSeconds ?? SQS_DEFAULT_RETENTION_SECONDS) * 1000;
+    const retentionMs = (this.spec.retentionSeconds ?? SQS_DEFAULTS.retentionSeconds) * 1000;
     const now = this.scheduler.now();
     for (const [id, message] of this.open) {
       if (message.publishedAt + retentionMs > now) continue;

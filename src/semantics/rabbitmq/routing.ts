@@ -1,10 +1,15 @@
 /**
  * Where a dead-lettered message goes: the queues a (dead-letter) exchange routes a routing key to,
- * through direct, fanout, topic and headers exchanges and exchange-to-exchange bindings. Pure.
+ * through direct, fanout, topic and headers exchanges, exchange-to-exchange bindings and alternate
+ * exchanges (rabbit_exchange:route/2 — dead-lettering routes like a publish). Pure.
  */
+import { matchPolicy, type RabbitPolicy } from './policies.js';
+
 export interface RabbitExchange {
   name: string;
   type: string;
+  /** The exchange's x-arguments; `alternate-exchange` is the one routing reads. */
+  arguments?: Record<string, unknown>;
 }
 
 export interface RabbitBinding {
@@ -54,9 +59,16 @@ export class RoutingTable {
   private readonly bySource = new Map<string, RabbitBinding[]>();
   private readonly byDestinationQueue = new Map<string, RabbitBinding[]>();
 
-  constructor(queueNames: Iterable<string>, exchanges: readonly RabbitExchange[], bindings: readonly RabbitBinding[]) {
+  private readonly alternates = new Map<string, string>();
+
+  /** `policies`: the vhost's user policies, for an `alternate-exchange` set by policy (the argument wins: rabbit_policy:get_arg/3). */
+  constructor(queueNames: Iterable<string>, exchanges: readonly RabbitExchange[], bindings: readonly RabbitBinding[], policies: readonly RabbitPolicy[] = []) {
     this.queueNames = new Set(queueNames);
     for (const exchange of [...PREDECLARED, ...exchanges]) this.exchanges.set(exchange.name, exchange);
+    for (const exchange of exchanges) {
+      const alternate = exchange.arguments?.['alternate-exchange'] ?? alternateByPolicy(exchange.name, policies);
+      if (typeof alternate === 'string' && alternate !== '') this.alternates.set(exchange.name, alternate);
+    }
     for (const binding of bindings) {
       if (binding.source === '') continue;
       push(this.bySource, binding.source, binding);
@@ -99,11 +111,14 @@ export class RoutingTable {
     }
     const type = this.exchanges.get(exchange)?.type;
     if (type === undefined) return; // dead-lettering to a missing exchange drops the message
-    for (const binding of this.bySource.get(exchange) ?? []) {
-      if (!bindingAccepts(type, binding.routingKey, key)) continue;
+    const accepted = (this.bySource.get(exchange) ?? []).filter((binding) => bindingAccepts(type, binding.routingKey, key));
+    for (const binding of accepted) {
       if (binding.destinationType === 'exchange') this.routeOne(binding.destination, key, found, visited, hops + 1);
       else if (this.queueNames.has(binding.destination)) found.add(binding.destination);
     }
+    // the alternate exchange takes what no binding of this exchange accepted (process_alternate/2)
+    const alternate = this.alternates.get(exchange);
+    if (accepted.length === 0 && alternate !== undefined) this.routeOne(alternate, key, found, visited, hops + 1);
   }
 }
 
@@ -117,6 +132,13 @@ function bindingAccepts(exchangeType: string, bindingKey: string, key: RoutingKe
     default:
       return true; // fanout ignores the key; headers match on headers we cannot know: assume it may route
   }
+}
+
+function alternateByPolicy(exchange: string, policies: readonly RabbitPolicy[]): unknown {
+  const applying = policies.filter((p) => p.applyTo === 'exchanges' || p.applyTo === 'all');
+  // matchPolicy knows queues only; an exchange matches like a queue of no particular type
+  const match = matchPolicy({ name: exchange, vhost: '', type: 'classic', arguments: {} }, applying.map((p) => ({ ...p, applyTo: 'all', vhost: undefined })));
+  return match?.policy.definition['alternate-exchange'];
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

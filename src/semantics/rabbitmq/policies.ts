@@ -1,0 +1,135 @@
+/**
+ * Which policy applies to a queue, and how a key set in several places resolves — as RabbitMQ 3.10's
+ * own modules do it (rabbit_policy:match/2, rabbit_policies:merge_policy_value/3,
+ * rabbit_amqqueue_process:init_queue_args, rabbit_quorum_queue:ra_machine_config) and as
+ * test/semantics/rabbitmq-matrix.test.ts establishes by experiment on the broker.
+ */
+export type RabbitQueueType = 'classic' | 'quorum' | 'stream';
+
+export interface RabbitQueue {
+  name: string;
+  vhost: string;
+  type: RabbitQueueType;
+  arguments: Record<string, unknown>;
+  /** The policy the broker reports as applied (live API only; it lags seconds). Breaks priority ties only. */
+  reportedPolicy?: string | null;
+  reportedOperatorPolicy?: string | null;
+}
+
+export interface RabbitPolicy {
+  name: string;
+  pattern: string;
+  /** queues | exchanges | all | classic_queues | quorum_queues | streams (the last three since 3.12). */
+  applyTo: string;
+  priority: number;
+  definition: Record<string, unknown>;
+  /** The policy's vhost when the source lists several; a policy applies only in its own vhost. */
+  vhost?: string;
+}
+
+export interface PolicyMatch {
+  policy: RabbitPolicy;
+  /** Other matching policies with the same priority: the broker's pick among them is arbitrary. */
+  tiedWith: string[];
+}
+
+/**
+ * How the broker resolves a key set both as an x-argument and in the (merged) policy:
+ * `argument` the argument wins, `policy` the policy wins, `min` the lower number wins.
+ */
+export type MergeRule = 'argument' | 'policy' | 'min';
+
+/** rabbit_amqqueue_process:init_queue_args (classic) and rabbit_quorum_queue:ra_machine_config (quorum), 3.10. */
+const MERGE_RULES: Record<'classic' | 'quorum', Record<string, MergeRule>> = {
+  classic: {
+    'dead-letter-exchange': 'argument',
+    'dead-letter-routing-key': 'argument',
+    'message-ttl': 'min',
+    expires: 'min',
+    'max-length': 'min',
+    'max-length-bytes': 'min',
+    overflow: 'argument',
+    'queue-mode': 'argument',
+    'queue-version': 'argument',
+  },
+  quorum: {
+    'dead-letter-exchange': 'argument',
+    'dead-letter-routing-key': 'argument',
+    'dead-letter-strategy': 'argument',
+    'delivery-limit': 'min',
+    'message-ttl': 'min',
+    expires: 'policy',
+    'max-length': 'min',
+    'max-length-bytes': 'min',
+    'max-in-memory-length': 'min',
+    'max-in-memory-bytes': 'min',
+    overflow: 'policy',
+  },
+};
+
+/** The keys an operator policy may set (rabbit_policies operator_policy_validator); user and operator values merge by min. */
+export const OPERATOR_POLICY_KEYS: readonly string[] = [
+  'expires',
+  'message-ttl',
+  'max-length',
+  'max-length-bytes',
+  'max-in-memory-length',
+  'max-in-memory-bytes',
+  'delivery-limit',
+];
+
+/** null: the queue type does not use the key at all (a classic queue has no delivery-limit; streams dead-letter nothing). */
+export function mergeRuleOf(type: RabbitQueueType, key: string): MergeRule | null {
+  return type === 'stream' ? null : (MERGE_RULES[type][key] ?? null);
+}
+
+const compiledPatterns = new Map<string, RegExp | null>();
+
+/** The broker matches with PCRE (re:run); a pattern JS cannot compile (rare PCRE syntax) matches nothing, and docs/rabbitmq.md says so. */
+export function patternMatches(pattern: string, name: string): boolean {
+  let regex = compiledPatterns.get(pattern);
+  if (regex === undefined) {
+    try {
+      regex = new RegExp(pattern);
+    } catch {
+      regex = null;
+    }
+    compiledPatterns.set(pattern, regex);
+  }
+  return regex !== null && regex.test(name);
+}
+
+/** rabbit_policy:matches_type; the per-type values exist since 3.12 (older brokers refuse them at set time). */
+export function appliesToQueue(applyTo: string, type: RabbitQueueType): boolean {
+  switch (applyTo) {
+    case 'all':
+    case 'queues':
+      return true;
+    case 'classic_queues':
+      return type === 'classic';
+    case 'quorum_queues':
+      return type === 'quorum';
+    case 'streams':
+      return type === 'stream';
+    default:
+      return false;
+  }
+}
+
+/**
+ * The single policy the broker applies: among those of the queue's vhost whose pattern matches the
+ * name and whose apply-to covers the queue, the highest priority. Policies never merge. A tie is
+ * arbitrary on the broker (lists:sort over table order, not names); we take the broker's reported
+ * choice when it is among the tied, else the first by name, and say so.
+ */
+export function matchPolicy(queue: RabbitQueue, policies: readonly RabbitPolicy[], reported?: string | null): PolicyMatch | null {
+  const matching = policies.filter(
+    (p) => (p.vhost === undefined || p.vhost === queue.vhost) && appliesToQueue(p.applyTo, queue.type) && patternMatches(p.pattern, queue.name),
+  );
+  if (matching.length === 0) return null;
+  const top = Math.max(...matching.map((p) => p.priority));
+  const tied = matching.filter((p) => p.priority === top).sort((a, b) => a.name.localeCompare(b.name));
+  const chosen = tied.find((p) => p.name === reported) ?? tied[0];
+  if (chosen === undefined) return null;
+  return { policy: chosen, tiedWith: tied.filter((p) => p !== chosen).map((p) => p.name) };
+}
