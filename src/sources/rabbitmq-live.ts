@@ -4,7 +4,9 @@
  * computed from /api/policies and /api/operator-policies ourselves (rabbitmq-effective.ts): the API's
  * `effective_policy_definition` lags seconds behind a change and leaves out the x-arguments.
  */
-import { redactUrl, networkErrorCode, SourceError } from './errors.js';
+import { describeNetworkFailure, fetchText, NetworkError, requestTimeoutMs, type HttpAnswer } from '../net/timeouts.js';
+import { escapeControl } from '../text/escape.js';
+import { redactUrl, SourceError } from './errors.js';
 import type { QueueSettings, Source } from './queue-settings.js';
 import type { RabbitPolicy, RabbitQueue, RabbitQueueType } from '../semantics/rabbitmq/effective.js';
 import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
@@ -20,14 +22,13 @@ export interface RabbitmqLiveOptions {
   version?: string;
   /** Queues per page; the API allows up to 500. */
   pageSize?: number;
-  /** Per-request timeout. */
+  /** Per-request timeout (default: the toolkit's one request timeout, src/net/timeouts.ts). */
   timeoutMs?: number;
 }
 
 /** A limit on everything: 2,000 pages of 500 is a million queues. */
 const MAX_PAGES = 2_000;
 const DEFAULT_PAGE_SIZE = 500;
-const DEFAULT_TIMEOUT_MS = 15_000;
 
 interface Page<T> {
   items: T[];
@@ -76,6 +77,7 @@ function toPolicy(p: ApiPolicy): RabbitPolicy {
 class ManagementApi {
   private readonly vhostPath: string;
   private readonly authorization: string;
+  private vhostCheck: Promise<SourceError> | null = null;
 
   constructor(
     private readonly options: RabbitmqLiveOptions,
@@ -156,39 +158,65 @@ class ManagementApi {
 
   private async get<T>(path: string): Promise<T> {
     const where = `${this.base}${path.split('?')[0] ?? path}`;
-    let response: Response;
+    const answer = await this.fetch(path);
+    if (answer.status === 401 || answer.status === 403) {
+      const reason = reasonOf(answer);
+      if (reason === 'Login failed') throw new SourceError(`authentication failed: RabbitMQ management API at ${this.base} rejected the credentials`);
+      throw new SourceError(`unauthorised: the user may not read ${where} (${reason}; it needs the management tag and read permission on vhost '${escapeControl(this.options.vhost)}')`);
+    }
+    if (answer.status === 404) throw await this.notFound(where);
+    if (answer.status < 200 || answer.status > 299) throw new SourceError(`RabbitMQ management API ${where} answered HTTP ${answer.status}`);
     try {
-      response = await fetch(`${this.base}${path}`, {
-        method: 'GET',
-        headers: { authorization: this.authorization, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      });
+      return JSON.parse(answer.text) as T;
     } catch (error) {
-      const code = networkErrorCode(error) ?? (error instanceof Error ? error.name : 'error');
-      throw new SourceError(`cannot reach RabbitMQ management API at ${this.base} (${code})`, { cause: error });
+      const type = answer.headers.get('content-type') ?? 'no content type';
+      throw new SourceError(`RabbitMQ management API ${where} answered malformed JSON (${escapeControl(type.slice(0, 60))}, ${answer.text.length} characters)`, { cause: error });
     }
-    if (response.status === 401 || response.status === 403) {
-      const reason = await reasonOf(response);
-      if (reason === 'Login failed') throw new SourceError(`unauthorised: RabbitMQ management API at ${this.base} rejected the credentials`);
-      throw new SourceError(`unauthorised: the user may not read ${where} (${reason}; it needs the management tag and read permission on vhost '${this.options.vhost}')`);
-    }
-    // every call but /api/overview is scoped to the vhost: a missing vhost is an error, not an empty broker
-    if (response.status === 404) throw new SourceError(`vhost not found: '${this.options.vhost}' on ${this.base}`);
-    if (!response.ok) throw new SourceError(`RabbitMQ management API ${where} answered HTTP ${response.status}`);
+  }
+
+  private async fetch(path: string): Promise<HttpAnswer> {
+    const timeoutMs = this.options.timeoutMs ?? requestTimeoutMs();
     try {
-      return (await response.json()) as T;
+      return await fetchText(`${this.base}${path}`, { method: 'GET', headers: { authorization: this.authorization, accept: 'application/json' } }, { timeoutMs });
     } catch (error) {
-      throw new SourceError(`RabbitMQ management API ${where} answered malformed JSON`, { cause: error });
+      const detail = error instanceof NetworkError ? error.detail : describeNetworkFailure(error, timeoutMs).detail;
+      if (error instanceof NetworkError && error.reason === 'timeout') {
+        throw new SourceError(`RabbitMQ management API at ${this.base} timed out: ${detail} for ${path.split('?')[0]}`, { cause: error });
+      }
+      throw new SourceError(`cannot reach RabbitMQ management API at ${this.base}: ${detail}`, { cause: error });
     }
+  }
+
+  /**
+   * Every call but /api/overview is scoped to the vhost, so a 404 means a missing vhost — or a URL
+   * that is not the management API at all: /api/overview, which needs no vhost, tells them apart.
+   */
+  private notFound(where: string): Promise<SourceError> {
+    this.vhostCheck ??= this.fetch('/api/overview').then(
+      (overview) =>
+        isManagementOverview(overview)
+          ? new SourceError(`vhost not found: '${escapeControl(this.options.vhost)}' on ${this.base}`)
+          : new SourceError(`no RabbitMQ management API at ${this.base}: ${where} answered HTTP 404 and /api/overview answered HTTP ${overview.status}`),
+      (error: unknown) => (error instanceof SourceError ? error : new SourceError(String(error))),
+    );
+    return this.vhostCheck;
   }
 }
 
-/** The broker's own reason for a refusal (`Login failed`, `User not authorised to access virtual host`). */
-async function reasonOf(response: Response): Promise<string> {
+function isManagementOverview(answer: HttpAnswer): boolean {
   try {
-    const body = (await response.json()) as { reason?: unknown };
-    return typeof body.reason === 'string' ? body.reason.slice(0, 200) : `HTTP ${response.status}`;
+    return answer.status === 200 && typeof (JSON.parse(answer.text) as { management_version?: unknown }).management_version === 'string';
   } catch {
-    return `HTTP ${response.status}`;
+    return false;
+  }
+}
+
+/** The broker's own reason for a refusal (`Login failed`, `User not authorised to access virtual host`), escaped. */
+function reasonOf(answer: HttpAnswer): string {
+  try {
+    const body = JSON.parse(answer.text) as { reason?: unknown };
+    return typeof body.reason === 'string' ? escapeControl(body.reason.slice(0, 200)) : `HTTP ${answer.status}`;
+  } catch {
+    return `HTTP ${answer.status}`;
   }
 }

@@ -4,6 +4,7 @@
  * (adaptive retry mode). The SDK is imported lazily so that the CLI starts fast.
  */
 import pLimit from 'p-limit';
+import { awsRequestHandlerOptions, callDeadlineMs, describeNetworkFailure } from '../net/timeouts.js';
 import { networkErrorCode, redactUrl, SourceError } from './errors.js';
 import type { Provenance, QueueSettings, Setting, Source } from './queue-settings.js';
 import { parseRedrivePolicy, queueNameOf, sqsQueueSettings, type SqsQueueSpec } from './sqs-attributes.js';
@@ -35,8 +36,12 @@ export function sqsLiveSource(options: SqsLiveOptions): Source {
 }
 
 function describeFailure(error: unknown, where: string, operation: string): SourceError {
+  const network = describeNetworkFailure(error, callDeadlineMs());
+  if (network.reason === 'timeout' || isAbort(error)) {
+    return new SourceError(`SQS at ${where} did not answer ${operation}: no complete answer within ${callDeadlineMs()} ms`, { cause: error });
+  }
   const code = networkErrorCode(error);
-  if (code !== null) return new SourceError(`cannot reach SQS at ${where} (${code})`, { cause: error });
+  if (code !== null) return new SourceError(`cannot reach SQS at ${where}: ${network.detail}`, { cause: error });
   const name = error instanceof Error ? error.name : 'Error';
   if (name === 'CredentialsProviderError') {
     return new SourceError(`no AWS credentials found for SQS at ${where} (standard credential chain: env, profile, SSO, instance role)`, { cause: error });
@@ -47,6 +52,10 @@ function describeFailure(error: unknown, where: string, operation: string): Sour
   return new SourceError(`SQS ${operation} failed at ${where} (${name})`, { cause: error });
 }
 
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
 async function loadQueues(options: SqsLiveOptions, where: string): Promise<QueueSettings[]> {
   const { SQSClient, ListQueuesCommand, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
   const client = new SQSClient({
@@ -55,14 +64,17 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'adaptive',
+    requestHandler: awsRequestHandlerOptions(),
   });
+  // Each call, the SDK's retries included, ends by this deadline.
+  const deadline = () => ({ abortSignal: AbortSignal.timeout(callDeadlineMs()) });
   try {
     const urls: string[] = [];
     let nextToken: string | undefined;
     for (let page = 0; ; page++) {
       if (page === MAX_PAGES) throw new SourceError(`SQS at ${where}: more than ${MAX_PAGES} pages of queues; refusing to read further`);
       const listed = await client
-        .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken, QueueNamePrefix: options.queueNamePrefix }))
+        .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken, QueueNamePrefix: options.queueNamePrefix }), deadline())
         .catch((error: unknown) => Promise.reject(describeFailure(error, where, 'ListQueues')));
       urls.push(...(listed.QueueUrls ?? []));
       nextToken = listed.NextToken;
@@ -73,7 +85,7 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
       urls.map((url) =>
         limit(async () => {
           try {
-            const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+            const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }), deadline());
             return specFromAttributes(url, answer.Attributes ?? {});
           } catch (error) {
             // deleted between ListQueues and GetQueueAttributes: it is not there, so it is not read

@@ -67,13 +67,13 @@ describe('live RabbitMQ source', () => {
     expect(withUserInfo.description).toBe(`rabbitmq-live http://127.0.0.1:${port} vhost /`);
     const unreachable = await withUserInfo.load().catch((e: unknown) => e);
     expect(unreachable).toBeInstanceOf(SourceError);
-    expect((unreachable as Error).message).toBe(`cannot reach RabbitMQ management API at http://127.0.0.1:${port} (ECONNREFUSED)`);
+    expect((unreachable as Error).message).toBe(`cannot reach RabbitMQ management API at http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
 
     const wrong = await rabbitmqLiveSource({ managementUrl: MANAGEMENT_URL, vhost: vhost.name, username: 'guest', password: 'not-the-password' })
       .load()
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(SourceError);
-    expect((wrong as Error).message).toMatch(/^unauthorised: /);
+    expect((wrong as Error).message).toMatch(/^authentication failed: /);
     for (const error of [unreachable, wrong]) {
       for (const secret of ['s3cr3t-in-url', 's3cr3t-pw', 'not-the-password', 'admin']) expect((error as Error).message).not.toContain(secret);
     }

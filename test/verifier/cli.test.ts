@@ -80,7 +80,7 @@ describe('policy-check main(): exit codes (contract)', () => {
     await writeFile(join(workspace.policies, 'environments', 'down.yaml'), `name: down\nrabbitmq: { managementUrl: "http://127.0.0.1:${port}", vhost: / }\nqueues: { export-commands: { name: q } }\n`);
     const result = await run(['--env', 'down']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`policy-check: cannot reach RabbitMQ management API at http://127.0.0.1:${port} (ECONNREFUSED)\n`);
+    expect(result.stderr).toBe(`policy-check: cannot reach RabbitMQ management API at http://127.0.0.1:${port}: connection refused (ECONNREFUSED)\n`);
     expectNoStack(result.stderr);
   });
 
@@ -95,7 +95,7 @@ describe('policy-check main(): exit codes (contract)', () => {
     const secret = 'Sup3r-s3cret-pa55word';
     const rejected = await run(['--env', 'secured', '--format', 'json'], { PC_TEST_USER: 'guest', PC_TEST_PASSWORD: secret });
     expect(rejected.code).toBe(2);
-    expect(rejected.stderr).toMatch(/unauthorised/);
+    expect(rejected.stderr).toMatch(/authentication failed/);
     expect(rejected.stdout + rejected.stderr).not.toContain(secret);
   });
 

@@ -1,5 +1,6 @@
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { OperatingError } from '../../errors.js';
+import { awsRequestHandlerOptions, describeNetworkFailure, requestTimeoutMs, SQS_MAX_WAIT_SECONDS } from '../../net/timeouts.js';
 
 /**
  * The SDK boundary of the SQS adapter: how the client is made, and the one place vendor errors
@@ -45,7 +46,9 @@ function messageOf(error: unknown): string {
 /** Wraps an SDK error once, at the boundary. Already-wrapped errors pass through. */
 export function wrapSqsError(what: string, error: unknown): Error {
   if (error instanceof SqsUnavailableError || error instanceof SqsRequestError) return error;
-  if (isConnectionError(error)) return new SqsUnavailableError(`${what}: SQS unreachable: ${messageOf(error)}`, { cause: error });
+  if (isConnectionError(error)) {
+    return new SqsUnavailableError(`${what}: SQS unreachable: ${describeNetworkFailure(error, requestTimeoutMs()).detail}`, { cause: error });
+  }
   const code = error instanceof Error ? error.name : 'Unknown';
   return new SqsRequestError(`${what}: ${code}: ${messageOf(error)}`, code, { cause: error });
 }
@@ -74,7 +77,8 @@ function isLoopback(endpoint: string): boolean {
  * used: those emulators accept any signature.
  */
 export function createSqsClient(options: { region?: string; endpoint?: string }): SQSClient {
-  const config: SQSClientConfig = {};
+  // Every request ends in bounded time; a long poll may stay silent for its wait.
+  const config: SQSClientConfig = { requestHandler: awsRequestHandlerOptions({ longestWaitSeconds: SQS_MAX_WAIT_SECONDS }) };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
     config.endpoint = options.endpoint;
