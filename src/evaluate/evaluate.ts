@@ -100,6 +100,7 @@ function policyFindings(policy: Policy, loaded: LoadedEnvironment): Finding[] {
         message: verdict.message,
         source: `${bound.source}: ${describeProvenance(verdict.from)}`,
         queueId: bound.settings.id,
+        ...(bound.settings.location ? { queueLocation: bound.settings.location } : {}),
         location: { file: policy.file, line: policy.checkLines[name] ?? 1 },
         ...(verdict.status === 'pass' ? {} : { fix: fixFor(bound.settings, wantedFor(policy.checks, name)) }),
       });
@@ -116,6 +117,7 @@ function policyFindings(policy: Policy, loaded: LoadedEnvironment): Finding[] {
         message: `${bound.settings.id} exists; as a ${bound.settings.role} queue none of the policy's checks apply to it`,
         source: bound.source,
         queueId: bound.settings.id,
+        ...(bound.settings.location ? { queueLocation: bound.settings.location } : {}),
         location: { file: policy.file, line: policy.appliesToLines[index] ?? 1 },
       });
     }

@@ -26,6 +26,8 @@ export interface Finding {
   queueId?: string;
   /** The policy (or environment) line that asked for the check. */
   location?: Location;
+  /** Where the queue is declared (the plan's configuration, the template, the export), when read from a file: SARIF's primary location. */
+  queueLocation?: Location;
   waiver?: { reason: string; expires: string };
 }
 
