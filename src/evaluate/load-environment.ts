@@ -61,8 +61,9 @@ async function sourcesOf(environment: Environment, options: ReadOptions): Promis
   }
   const files = [...(environment.files ?? []).map((file) => resolveFromEnvironment(environment, file)), ...(options.extraFiles ?? []).map((file) => resolve(file))];
   if (files.length > 0) {
-    const { fileSource } = await import('../sources/files.js');
-    sources.push(...files.map((file) => fileSource(file)));
+    // one source: API listings / AWS CLI files given separately are read together (a vhost's queues with its policies)
+    const { filesSource } = await import('../sources/files.js');
+    sources.push(filesSource(files));
   }
   if (sources.length === 0) {
     throw new InputError(environment.file, 1, 1, `environment ${environment.name} has no source: give rabbitmq, sqs or files (or pass --source FILE)`);

@@ -6,8 +6,9 @@
  */
 import { LineCounter, parseDocument, type Document, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SourceError } from './errors.js';
-import type { Provenance, QueueSettings, Setting } from './queue-settings.js';
+import type { Provenance, QueueSettings, Setting, Suppression } from './queue-settings.js';
 import { parseRedrivePolicy, sqsQueueSettings, type RedrivePolicy, type SqsQueueSpec } from './sqs-attributes.js';
+import { suppression } from './suppressions.js';
 
 type Json = Record<string, unknown>;
 
@@ -151,6 +152,22 @@ export function cloudFormationQueueSettings(text: string, file: string): QueueSe
     return { redrive: { value: parseRedrivePolicy({ deadLetterTargetArn: arn, maxReceiveCount: count.value }, `${file}:${from.line ?? 1} ${id}`), from } };
   };
 
+  /** `Metadata: { policy-check: { skip: [{ id, reason }] } }` of the resource. */
+  const suppressionsOf = (id: string): Suppression[] => {
+    const resource = resources[id];
+    const metadata = isObject(resource) && isObject(resource.Metadata) ? resource.Metadata : {};
+    const config = metadata['policy-check'];
+    if (config === undefined) return [];
+    const path = ['Resources', id, 'Metadata', 'policy-check'];
+    const skip = isObject(config) ? config.skip : undefined;
+    if (!Array.isArray(skip)) throw new SourceError(`${file}:${lineOf(path) ?? 1}: ${id} Metadata policy-check needs skip: a list of { id, reason }`);
+    return skip.map((entry, index) => {
+      const at = { file, line: lineOf([...path, 'skip', index]) ?? lineOf(path) ?? 1 };
+      const record = isObject(entry) ? entry : {};
+      return suppression(record.id, record.reason, at, `skip: [{ id: ${typeof record.id === 'string' ? record.id : 'ESR-…'}, reason: <why this is accepted> }]`);
+    });
+  };
+
   const specs = queueIds.map((id): SqsQueueSpec => {
     const name = nameOf(id);
     const fifo = resolver.resolve(propertiesOf(id).FifoQueue);
@@ -164,6 +181,8 @@ export function cloudFormationQueueSettings(text: string, file: string): QueueSe
       retentionSeconds: numberOf(id, 'MessageRetentionPeriod'),
       redrive,
       ...(targetName === undefined ? {} : { redriveTargetName: targetName }),
+      location: { file, line: lineOf(['Resources', id]) ?? 1 },
+      suppressions: suppressionsOf(id),
     };
   });
   return sqsQueueSettings(specs);

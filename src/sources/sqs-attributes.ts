@@ -4,7 +4,7 @@
  */
 import { readRedrivePolicy, SQS_DEFAULTS, type RedrivePolicy } from '../semantics/sqs/queue-attributes.js';
 import { SourceError } from './errors.js';
-import type { DeadLetterTarget, QueueSettings, Setting } from './queue-settings.js';
+import type { DeadLetterTarget, Provenance, QueueSettings, Setting, SourceLocation, Suppression } from './queue-settings.js';
 
 export type { RedrivePolicy };
 export { SQS_DEFAULTS };
@@ -22,6 +22,9 @@ export interface SqsQueueSpec {
   redrive: Setting<RedrivePolicy>;
   /** The target's queue name when the source knows it although the ARN is unknown until apply. */
   redriveTargetName?: string;
+  /** Where the queue is declared, when read from a file. */
+  location?: SourceLocation;
+  suppressions?: Suppression[];
 }
 
 
@@ -43,6 +46,40 @@ export function parseRedrivePolicy(raw: unknown, where: string): RedrivePolicy |
     const reason = /Reason: (.*)$/.exec((error as Error).message)?.[1] ?? (error as Error).message;
     throw new SourceError(`${where}: ${reason === 'Invalid JSON' ? 'RedrivePolicy is not valid JSON' : `RedrivePolicy is invalid: ${reason}`}`, { cause: error });
   }
+}
+
+/** Where an attribute was read: the source, and the file when there is one. */
+export interface AttributeOrigin {
+  source: string;
+  file?: string;
+  line?: number;
+}
+
+function numberAttribute(attributes: Readonly<Record<string, unknown>>, name: string, at: AttributeOrigin): Setting<number> {
+  const from: Provenance = { ...at, origin: 'attribute', detail: name };
+  const raw = attributes[name];
+  const value = raw === undefined || raw === null || raw === '' ? NaN : Number(raw);
+  return { value: Number.isFinite(value) ? value : null, from };
+}
+
+/**
+ * GetQueueAttributes(All) of one queue, as the API answers (every value a string) → the shared SQS
+ * spec. Live SQS and the AWS CLI's `get-queue-attributes` output read the same way.
+ */
+export function specFromAttributes(id: string, name: string, attributes: Readonly<Record<string, unknown>>, at: AttributeOrigin): SqsQueueSpec {
+  const arn = typeof attributes.QueueArn === 'string' ? attributes.QueueArn : null;
+  return {
+    name,
+    id,
+    arn,
+    fifo: attributes.FifoQueue === 'true' || attributes.FifoQueue === true,
+    visibilityTimeoutSeconds: numberAttribute(attributes, 'VisibilityTimeout', at),
+    retentionSeconds: numberAttribute(attributes, 'MessageRetentionPeriod', at),
+    redrive: {
+      value: parseRedrivePolicy(attributes.RedrivePolicy, `${at.file === undefined ? `SQS queue ${id}` : `${at.file}:${at.line ?? 1}`}`),
+      from: { ...at, origin: 'attribute', detail: 'RedrivePolicy' },
+    },
+  };
 }
 
 function withDefault(setting: Setting<number>, fallback: number, attribute: string): Setting<number> {
@@ -88,6 +125,8 @@ export function sqsQueueSettings(specs: readonly SqsQueueSpec[]): QueueSettings[
       visibilityTimeoutSeconds: visibility,
       retentionSeconds: withDefault(spec.retentionSeconds, SQS_DEFAULTS.retentionSeconds, 'MessageRetentionPeriod'),
       messageTtlSeconds: { value: null, from: { source: spec.redrive.from.source, origin: 'broker-default', detail: 'SQS has no message TTL besides retention' } },
+      ...(spec.location === undefined ? {} : { location: spec.location }),
+      ...(spec.suppressions === undefined || spec.suppressions.length === 0 ? {} : { suppressions: spec.suppressions }),
     };
   });
 }

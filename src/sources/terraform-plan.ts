@@ -3,15 +3,25 @@
  * resources. A value known only after apply is reported as unknown — neither a pass nor a failure.
  * When the RedrivePolicy is unknown (its ARN does not exist yet) the plan's configuration still names
  * the target resource, which is enough to know that queue's role: a dead-letter queue.
+ * The plan JSON keeps neither comments nor the literals inside `jsonencode(…)`: when the `.tf` files
+ * sit next to the plan (the root module's folder, and the local modules it calls) they are read
+ * too, for the queue's line, its `policy-check:skip` comments, and a `maxReceiveCount` that is
+ * known although the DLQ's ARN is not — only what truly waits for apply stays unknown.
  */
+import { dirname, join } from 'node:path';
 import { SourceError } from './errors.js';
-import type { Provenance, QueueSettings, Setting } from './queue-settings.js';
+import { jsonElementLines } from './json-lines.js';
+import type { Provenance, QueueSettings, Setting, SourceLocation } from './queue-settings.js';
 import { parseRedrivePolicy, sqsQueueSettings, type RedrivePolicy, type SqsQueueSpec } from './sqs-attributes.js';
+import { configuredRedrive } from './terraform-config.js';
+import { readTerraformDir, type TfResource } from './terraform-hcl.js';
 
 type Json = Record<string, unknown>;
 
 interface Change {
   address: string;
+  /** Line of the change in the plan file. */
+  line: number;
   type: string;
   after: Json;
   afterUnknown: Json;
@@ -25,16 +35,19 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function changesOf(document: Json, file: string): Change[] {
+function changesOf(document: Json, text: string, file: string): Change[] {
   const raw = document.resource_changes ?? [];
   if (!Array.isArray(raw)) throw new SourceError(`${file}: 'resource_changes' must be a list`);
-  return raw.filter(isObject).flatMap((rc): Change[] => {
+  const lines = jsonElementLines(text).get('resource_changes') ?? [];
+  return raw.flatMap((rc, index): Change[] => {
+    if (!isObject(rc)) return [];
     const change = isObject(rc.change) ? rc.change : {};
     const actions = Array.isArray(change.actions) ? change.actions : [];
     if (rc.mode === 'data' || (actions.length === 1 && actions[0] === 'delete')) return [];
     return [
       {
         address: String(rc.address),
+        line: lines[index] ?? 1,
         type: String(rc.type),
         after: isObject(change.after) ? change.after : {},
         afterUnknown: isObject(change.after_unknown) ? change.after_unknown : {},
@@ -79,9 +92,28 @@ function numberSetting(change: Change, attribute: string, from: Provenance): Set
   return { value: typeof value === 'number' ? value : null, from };
 }
 
-export function terraformPlanQueueSettings(document: unknown, file: string): QueueSettings[] {
+/** The `.tf` resources of the plan's configuration, by configuration address, when the files sit next to the plan. */
+async function configurationFiles(document: Json, file: string): Promise<Map<string, TfResource>> {
+  const found = new Map<string, TfResource>();
+  const walk = async (dir: string, module: unknown, prefix: string, depth: number): Promise<void> => {
+    const read = await readTerraformDir(dir);
+    if (read === null || depth > 8) return;
+    for (const resource of read.resources) found.set(`${prefix}${resource.type}.${resource.name}`, resource);
+    const calls = isObject(module) && isObject(module.module_calls) ? module.module_calls : {};
+    for (const [name, call] of Object.entries(calls)) {
+      if (!isObject(call) || typeof call.source !== 'string' || !/^\.\.?\//.test(call.source)) continue;
+      await walk(join(dir, call.source), call.module, `${prefix}module.${name}.`, depth + 1);
+    }
+  };
+  const configuration = isObject(document.configuration) ? document.configuration : {};
+  await walk(dirname(file), { module_calls: isObject(configuration.root_module) ? configuration.root_module.module_calls : {} }, '', 0);
+  return found;
+}
+
+export async function terraformPlanQueueSettings(document: unknown, text: string, file: string): Promise<QueueSettings[]> {
   if (!isObject(document)) throw new SourceError(`${file}: expected a JSON object (terraform show -json)`);
-  const changes = changesOf(document, file);
+  const changes = changesOf(document, text, file);
+  const configured = await configurationFiles(document, file);
   const queues = changes.filter((c) => c.type === 'aws_sqs_queue');
   const references = referencesByAddress(document);
 
@@ -112,21 +144,29 @@ export function terraformPlanQueueSettings(document: unknown, file: string): Que
     const redriveFrom = from(redriveChange);
     let redrive: Setting<RedrivePolicy>;
     let redriveTargetName: string | undefined;
-    const configured = references.get(configAddress(redriveChange.address));
-    if (redriveChange.afterUnknown.redrive_policy === true && configured !== undefined && !configured.has('redrive_policy')) {
+    const expressions = references.get(configAddress(redriveChange.address));
+    if (redriveChange.afterUnknown.redrive_policy === true && expressions !== undefined && !expressions.has('redrive_policy')) {
       // redrive_policy is computed: the plan marks it unknown even when the configuration sets none
       redrive = { value: null, from: redriveFrom };
     } else if (redriveChange.afterUnknown.redrive_policy === true) {
-      redrive = { value: null, unknown: true, from: redriveFrom };
       const target = referencedQueue(redriveChange, 'redrive_policy');
       if (target !== undefined) redriveTargetName = nameOf(target);
+      // the .tf text still holds what the plan reduced to references: a literal maxReceiveCount
+      const written = configured.get(configAddress(redriveChange.address))?.body.redrive_policy;
+      const resolved = configuredRedrive(written, () => redriveTargetName, redriveFrom).redrive;
+      redrive = written === undefined || resolved.unknown === true ? { value: null, unknown: true, from: redriveFrom } : resolved;
     } else {
       redrive = { value: parseRedrivePolicy(redriveChange.after.redrive_policy, `${file} ${redriveChange.address}`), from: redriveFrom };
     }
     const name = nameOf(queue);
+    const written = configured.get(configAddress(queue.address));
+    const location: SourceLocation = written?.location ?? { file, line: queue.line };
+    const suppressions = [...(written?.suppressions ?? []), ...(redriveChange === queue ? [] : (configured.get(configAddress(redriveChange.address))?.suppressions ?? []))];
     return {
       name,
       id: queue.address,
+      location,
+      suppressions,
       arn: typeof queue.after.arn === 'string' ? queue.after.arn : null,
       fifo: queue.after.fifo_queue === true || name.endsWith('.fifo'),
       visibilityTimeoutSeconds: numberSetting(queue, 'visibility_timeout_seconds', from(queue)),

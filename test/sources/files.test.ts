@@ -3,10 +3,11 @@
  * test/fixtures/sources/terraform/main.tf), CloudFormation in YAML (short tags) and JSON, a RabbitMQ
  * definitions export taken from the real broker, and the errors for files that cannot be read.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OperatingError } from '../../src/errors.js';
 import { SourceError } from '../../src/sources/errors.js';
 import { fileSource } from '../../src/sources/files.js';
 import type { QueueSettings } from '../../src/sources/queue-settings.js';
@@ -35,24 +36,45 @@ async function failure(text: string, name: string): Promise<SourceError> {
 describe('Terraform plan JSON', () => {
   const plan = `${FIXTURES}/terraform/plan.json`;
 
-  it('reports a redrive policy whose ARN is unknown until apply as unknown, not as a pass or a failure', async () => {
-    const commands = get(await load(plan), 'esr-appfilegenerationcommand');
-    expect(commands.maxDeliveries).toMatchObject({ value: null, unknown: true, from: { source: 'terraform-plan', detail: 'aws_sqs_queue.commands', file: plan } });
+  /** The plan without the .tf files it was made from: only the plan's JSON to go by. */
+  const planAlone = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'readers-plan-'));
+    copyFileSync(plan, join(dir, 'plan.json'));
+    return join(dir, 'plan.json');
+  };
+
+  it('alone, reports a redrive policy whose ARN is unknown until apply as unknown, not as a pass or a failure', async () => {
+    const alone = planAlone();
+    const commands = get(await load(alone), 'esr-appfilegenerationcommand');
+    expect(commands.maxDeliveries).toMatchObject({ value: null, unknown: true, from: { source: 'terraform-plan', detail: 'aws_sqs_queue.commands', file: alone } });
     expect(commands.deadLetterTarget).toMatchObject({ value: null, unknown: true });
     expect(commands).toMatchObject({ id: 'aws_sqs_queue.commands', role: 'work', queueType: 'standard', visibilityTimeoutSeconds: { value: 60 } });
+    expect(get(await load(alone), 'esr-notifications').maxDeliveries).toMatchObject({ unknown: true, from: { detail: 'aws_sqs_queue_redrive_policy.notifications' } });
+  });
+
+  it('with its .tf files, knows the literal maxReceiveCount although the DLQ ARN waits for apply', async () => {
+    const queues = await load(plan);
+    expect(get(queues, 'esr-appfilegenerationcommand')).toMatchObject({
+      maxDeliveries: { value: 13, from: { detail: 'aws_sqs_queue.commands' } },
+      deadLetterTarget: { value: { kind: 'queue', resolvedQueues: ['esr-appfilegenerationcommand-dlq'] } },
+      location: { file: `${FIXTURES}/terraform/main.tf`, line: 25 },
+    });
+    expect(get(queues, 'esr-module-queue')).toMatchObject({ id: 'module.wait.aws_sqs_queue.this', maxDeliveries: { value: 10 } });
+    expect(get(queues, 'esr-module-queue').location).toEqual({ file: `${FIXTURES}/terraform/modules/queue/main.tf`, line: 5 });
   });
 
   it('knows the unknown redrive target from the configuration: the DLQ gets its role', async () => {
-    const queues = await load(plan);
-    expect(get(queues, 'esr-appfilegenerationcommand-dlq')).toMatchObject({ role: 'dead-letter', retentionSeconds: { value: 1_209_600 } });
-    expect(get(queues, 'esr-notifications-dlq').role).toBe('dead-letter');
-    expect(get(queues, 'esr-module-queue-dlq').role).toBe('dead-letter');
-    expect(get(queues, 'esr-module-queue')).toMatchObject({ id: 'module.wait.aws_sqs_queue.this', maxDeliveries: { unknown: true } });
+    for (const file of [plan, planAlone()]) {
+      const queues = await load(file);
+      expect(get(queues, 'esr-appfilegenerationcommand-dlq')).toMatchObject({ role: 'dead-letter', retentionSeconds: { value: 1_209_600 } });
+      expect(get(queues, 'esr-notifications-dlq').role).toBe('dead-letter');
+      expect(get(queues, 'esr-module-queue-dlq').role).toBe('dead-letter');
+    }
   });
 
   it('a separate aws_sqs_queue_redrive_policy resource is the queue redrive', async () => {
     const notifications = get(await load(plan), 'esr-notifications');
-    expect(notifications.maxDeliveries).toMatchObject({ unknown: true, from: { detail: 'aws_sqs_queue_redrive_policy.notifications' } });
+    expect(notifications.maxDeliveries).toMatchObject({ value: 5, from: { detail: 'aws_sqs_queue_redrive_policy.notifications' } });
   });
 
   it('a queue whose configuration sets no redrive policy has none (the plan marks the computed attribute unknown)', async () => {
@@ -155,10 +177,10 @@ describe('files that cannot be read', () => {
     expect((await failure(template, 'bad-redrive.yaml')).message).toMatch(/bad-redrive\.yaml:5 Q: RedrivePolicy is not valid JSON/);
   });
 
-  it('a missing file is a SourceError with exit code 2', async () => {
+  it('a missing file is an input error with exit code 2', async () => {
     const error = await fileSource(`${FIXTURES}/does-not-exist.json`).load().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SourceError);
-    expect((error as SourceError).exitCode).toBe(2);
-    expect((error as Error).message).toBe(`cannot read ${FIXTURES}/does-not-exist.json (ENOENT)`);
+    expect(error).toBeInstanceOf(OperatingError);
+    expect((error as OperatingError).exitCode).toBe(2);
+    expect((error as Error).message).toBe(`${FIXTURES}/does-not-exist.json: file not found`);
   });
 });

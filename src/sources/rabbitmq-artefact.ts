@@ -1,0 +1,98 @@
+/**
+ * What a RabbitMQ file tells about a broker, whichever tool wrote it (a definitions export, a
+ * management API listing, `rabbitmqctl list_* --formatter json`): entries that may or may not name
+ * their vhost. Several files of one source are merged here, then each vhost becomes one topology
+ * for the semantics (rabbitQueueSettings). Pure.
+ */
+import type { RabbitPolicy, RabbitQueue } from '../semantics/rabbitmq/effective.js';
+import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
+import { SourceError } from './errors.js';
+import type { QueueSettings, SourceLocation } from './queue-settings.js';
+import { rabbitQueueSettings } from './rabbitmq-topology.js';
+
+/** An entry of a file; `vhost` undefined when the file does not say (per-vhost export, rabbitmqctl). */
+type InVhost<T> = T & { vhost?: string | undefined };
+
+export interface RabbitArtefact {
+  file: string;
+  version?: string;
+  queues: InVhost<Omit<RabbitQueue, 'vhost'> & { location: SourceLocation }>[];
+  exchanges: InVhost<RabbitExchange>[];
+  bindings: InVhost<RabbitBinding>[];
+  policies: InVhost<RabbitPolicy>[];
+  operatorPolicies: InVhost<RabbitPolicy>[];
+}
+
+export function emptyArtefact(file: string): RabbitArtefact {
+  return { file, queues: [], exchanges: [], bindings: [], policies: [], operatorPolicies: [] };
+}
+
+/** Stands for "the file does not say": its queues get no vhost and an id without one. */
+const UNNAMED = '\u0000unnamed vhost';
+
+/**
+ * The vhost of entries that do not name one: the only vhost any entry of the source names (a
+ * per-vhost export names it on its policies), or none. Entries of several vhosts alongside
+ * unnamed ones cannot be placed: refused rather than guessed.
+ */
+function vhostOfUnnamed(artefacts: readonly RabbitArtefact[]): string {
+  const named = new Set<string>();
+  let unnamedIn: string | undefined;
+  for (const a of artefacts) {
+    for (const entry of [...a.queues, ...a.exchanges, ...a.bindings, ...a.policies, ...a.operatorPolicies]) {
+      if (entry.vhost === undefined) unnamedIn ??= a.file;
+      else named.add(entry.vhost);
+    }
+  }
+  if (named.size <= 1 || unnamedIn === undefined) return [...named][0] ?? UNNAMED;
+  throw new SourceError(
+    `${unnamedIn}: lists entries without their vhost (a per-vhost export or rabbitmqctl output) next to entries of vhosts ${[...named].sort().join(', ')}: give one vhost's files per source`,
+  );
+}
+
+/** Every queue of every vhost the files describe, each with the file and line it is listed on. */
+export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], source: string): QueueSettings[] {
+  const unnamed = vhostOfUnnamed(artefacts);
+  const vhostOf = (entry: { vhost?: string | undefined }): string => entry.vhost ?? unnamed;
+  const versions = [...new Set(artefacts.map((a) => a.version).filter((v): v is string => v !== undefined))];
+  if (versions.length > 1) throw new SourceError(`${artefacts.map((a) => a.file).join(', ')}: files of different RabbitMQ versions (${versions.join(', ')})`);
+  const byVhost = <T extends { vhost?: string | undefined }>(entries: readonly T[]): Map<string, T[]> => {
+    const map = new Map<string, T[]>();
+    for (const entry of entries) {
+      const vhost = vhostOf(entry);
+      const list = map.get(vhost);
+      if (list === undefined) map.set(vhost, [entry]);
+      else list.push(entry);
+    }
+    return map;
+  };
+  const queues = byVhost(artefacts.flatMap((a) => a.queues));
+  const exchanges = byVhost(artefacts.flatMap((a) => a.exchanges));
+  const bindings = byVhost(artefacts.flatMap((a) => a.bindings));
+  const policies = byVhost(artefacts.flatMap((a) => a.policies));
+  const operators = byVhost(artefacts.flatMap((a) => a.operatorPolicies));
+  const file = artefacts.length === 1 ? artefacts[0]?.file : undefined;
+  return [...queues.keys()].sort().flatMap((vhost) => {
+    const inVhost = queues.get(vhost) ?? [];
+    const locations = new Map(inVhost.map((q) => [q.name, q.location]));
+    const settings = rabbitQueueSettings(
+      {
+        vhost,
+        version: versions[0] ?? null,
+        queues: inVhost.map(({ location: _location, ...q }) => ({ ...q, vhost })),
+        exchanges: exchanges.get(vhost) ?? [],
+        bindings: bindings.get(vhost) ?? [],
+        policies: policies.get(vhost) ?? [],
+        operatorPolicies: operators.get(vhost) ?? [],
+      },
+      { source, ...(file === undefined ? {} : { file }) },
+    );
+    return settings.map((s): QueueSettings => {
+      const location = locations.get(s.name);
+      const placed: QueueSettings = { ...s, ...(location === undefined ? {} : { location }) };
+      if (vhost !== UNNAMED) return placed;
+      const { vhost: _vhost, ...rest } = placed;
+      return { ...rest, id: s.name };
+    });
+  });
+}
