@@ -230,6 +230,27 @@ describe('local SQS endpoint: the wire', () => {
   });
 });
 
+describe('local SQS endpoint: hostile requests (issue 13 row 10)', () => {
+  const post = (target: string, body: string) =>
+    fetch(`${local.endpoint}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target }, body });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])('AmazonSQS.%s is an unknown operation (400), never an answer from the object behind the lookup', async (member) => {
+    const answer = await post(`AmazonSQS.${member}`, '{}');
+    expect(answer.status).toBe(400);
+    const body = (await answer.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['__type', 'message']);
+    expect(body.__type).toBe('com.amazonaws.sqs#UnknownOperation');
+  });
+
+  it('the SDK gets a 400 for a malformed body on its first attempt, and does not retry it', async () => {
+    const QueueUrl = await createQueue('hostile-sdk');
+    const error = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: {} as never })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SQSServiceException);
+    expect((error as SQSServiceException).name).toBe('SerializationException');
+    expect((error as SQSServiceException).$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
+  });
+});
+
 describe('local SQS endpoint: observing', () => {
   it('reports each operation before it runs', async () => {
     const seen: string[] = [];

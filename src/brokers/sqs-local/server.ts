@@ -95,9 +95,9 @@ export async function startSqsLocal(options: SqsLocalOptions = {}): Promise<SqsL
     const sendError = (wire: WireError) => send(wire.status, wire.body, wire.headers);
     try {
       const text = await readBody(request);
+      if (request.method !== 'POST') throw new SqsError('UnknownOperation', 'Only POST with X-Amz-Target: AmazonSQS.<Operation> is served.');
       const operation = operationOf(request.headers['x-amz-target'] as string | undefined);
-      if (request.method !== 'POST' || operation === null) throw new SqsError('UnknownOperation', 'Only POST with X-Amz-Target: AmazonSQS.<Operation> is served.');
-      const input = parseInput(text);
+      const input = parseInput(operation, text);
       options.onOperation?.(operation);
       const sqs = model!;
       if (operation === 'ReceiveMessage') {
@@ -107,9 +107,7 @@ export async function startSqsLocal(options: SqsLocalOptions = {}): Promise<SqsL
         send(200, JSON.stringify(result));
         return;
       }
-      const act = OPERATIONS[operation];
-      if (!act) throw new SqsError('UnsupportedOperation', `${operation} is not supported by the local SQS endpoint.`);
-      send(200, JSON.stringify(act(sqs, input) ?? {}));
+      send(200, JSON.stringify(OPERATIONS.get(operation)!(sqs, input) ?? {}));
     } catch (error) {
       sendError(error instanceof SqsError ? errorResponse(error) : internalError(error));
     }
