@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { OperatingError } from '../errors.js';
+import { readInputFile } from './input-file.js';
 
 /** Bad input: names file, line, column and what was expected. Exit code 2. */
 export class InputError extends OperatingError {
@@ -111,13 +111,7 @@ export function parseValidatedYaml<T>(text: string, file: string, schema: object
   return parseValidatedYamlDocument<T>(text, file, schema).data;
 }
 
+/** Reads (through `readInputFile`: regular file, size cap), parses and validates a YAML file. */
 export async function readValidatedYaml<T>(file: string, schema: object): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(file, null, null, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})`, { cause: error });
-  }
-  return parseValidatedYaml<T>(text, file, schema);
+  return parseValidatedYaml<T>(await readInputFile(file), file, schema);
 }

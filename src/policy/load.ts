@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { readInputFile } from '../config/input-file.js';
 import { InputError } from '../config/validated-yaml.js';
 import { parseYamlWithLines } from './parse-yaml.js';
 import { environmentSchema, policySchema } from './schema.js';
@@ -7,16 +8,8 @@ import { CHECK_NAMES, type Environment, type EnvironmentDocument, type Policy, t
 
 const YAML_FILE = /\.ya?ml$/;
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(file, null, null, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})`, {
-      cause: error,
-    });
-  }
-}
+/** A regular file under the size cap (a FIFO or a 150 MB file is refused, never read). */
+const readText = (file: string): Promise<string> => readInputFile(file);
 
 /** Parses and validates one policy, then the rules a JSON Schema cannot say. */
 export function parsePolicy(text: string, file: string): Policy {
