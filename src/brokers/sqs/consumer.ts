@@ -1,6 +1,7 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../engine/log.js';
 import type { ConsumeOptions, Consumption } from '../broker.js';
+import { longPollRequestTimeoutMs } from '../../net/timeouts.js';
 import { isAbortError, isConnectionError } from './client.js';
 
 export interface SqsConsumerSide {
@@ -40,7 +41,7 @@ export function runSqsConsumers(side: SqsConsumerSide, options: ConsumeOptions):
         MessageAttributeNames: ['All'],
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       }),
-      { abortSignal: polls.signal },
+      { abortSignal: polls.signal, requestTimeout: longPollRequestTimeoutMs(side.waitTimeSeconds) },
     );
     return answer.Messages ?? [];
   };
