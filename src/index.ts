@@ -37,7 +37,7 @@ export { MongoStore } from './store/mongo.js';
 export { openStore, type OpenedStore } from './store/open-store.js';
 
 // Brokers.
-export type { Broker, Delivery, DeliveryHandler, RetryConfig, DeadLetter, DeadLetterQueue } from './brokers/broker.js';
+export type { Broker, Delivery, DeliveryHandler, RetryConfig, DeadLetter, DeadLetterQueue } from './engine/broker.js';
 export { createBroker, BROKER_KINDS, type BrokerChoice } from './brokers/create-broker.js';
 export { MemoryBroker } from './brokers/memory.js';
 export { RabbitMqBroker, type RabbitMqOptions } from './brokers/rabbitmq/broker.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../engine/clock.js';
 import type { Logger } from '../engine/log.js';
-import type { Broker, RetryConfig } from './broker.js';
+import type { Broker, RetryConfig } from '../engine/broker.js';
 import { MemoryBroker } from './memory.js';
 
 export const BROKER_KINDS = ['memory', 'rabbitmq', 'sqs'] as const;
@@ -18,6 +18,10 @@ export interface BrokerChoice {
   region?: string;
   /** Spring Cloud AWS 2.x: delete a failed message when the queue has no redrive policy. */
   deleteOnFailureWithoutRedrive?: boolean;
+  /** RabbitMQ: bound on connecting (attempts and waits together), in ms. */
+  connectTimeoutMs?: number;
+  /** Told each failed connect attempt in one human line, while the adapter retries. */
+  progress?: (line: string) => void;
 }
 
 /** One place that knows every adapter; each is imported only when chosen. */
@@ -32,6 +36,9 @@ export async function createBroker(choice: BrokerChoice): Promise<Broker> {
         retry: choice.retry,
         mechanism: choice.rabbitMechanism,
         log: choice.log,
+        clock: choice.clock,
+        progress: choice.progress,
+        reconnect: choice.connectTimeoutMs === undefined ? undefined : { maxTotalMs: choice.connectTimeoutMs },
       });
     }
     case 'sqs': {
@@ -42,6 +49,7 @@ export async function createBroker(choice: BrokerChoice): Promise<Broker> {
         retry: choice.retry,
         deleteOnFailureWithoutRedrive: choice.deleteOnFailureWithoutRedrive,
         log: choice.log,
+        clock: choice.clock,
       });
     }
   }

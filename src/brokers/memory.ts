@@ -1,5 +1,6 @@
 import type { ExportCommand } from '../domain/command.js';
 import type { Clock } from '../engine/clock.js';
+import { decide, IdleWatch } from '../engine/consumption.js';
 import { dispositionOf, describeOutcome } from '../engine/outcome.js';
 import type {
   Broker,
@@ -12,7 +13,7 @@ import type {
   ReplayOptions,
   ReplayResult,
   RetryConfig,
-} from './broker.js';
+} from '../engine/broker.js';
 
 interface Message {
   body: string;
@@ -54,31 +55,36 @@ export class MemoryBroker implements Broker {
     return this.queue.length;
   }
 
+  /** The holding queues replays have made (operators' dated queues). */
+  get holdingQueues(): string[] {
+    return [...this.holding.keys()];
+  }
+
   async consume(handler: DeliveryHandler, options: ConsumeOptions = {}): Promise<Consumption> {
     let stopping = false;
-    let lastActivity = this.clock.now();
+    const activity = new IdleWatch(this.clock);
     const worker = async () => {
       while (!stopping) {
         const now = this.clock.now();
         const index = this.queue.findIndex((m) => m.visibleAt <= now);
         if (index < 0) {
-          if (options.stopWhenIdleMs !== undefined && this.queue.length === 0 && now - lastActivity >= options.stopWhenIdleMs) return;
+          // A command waiting out its retry delay is not idleness: it will be delivered.
+          if (this.queue.length > 0) activity.touch();
           await this.clock.sleep(this.pollMs);
           continue;
         }
         const [message] = this.queue.splice(index, 1);
-        await this.deliver(message!, handler);
-        lastActivity = this.clock.now();
+        await activity.track(() => this.deliver(message!, handler));
       }
     };
     const stopped = Promise.all(Array.from({ length: options.consumers ?? 1 }, worker)).then(() => undefined);
-    return {
-      stopped,
-      stop: async () => {
-        stopping = true;
-        await stopped;
-      },
+    const stop = async () => {
+      stopping = true;
+      activity.close();
+      await stopped;
     };
+    void activity.stopWhenIdle(options.stopWhenIdleMs, () => void stop());
+    return { stopped, stop };
   }
 
   private async deliver(message: Message, handler: DeliveryHandler): Promise<void> {
@@ -89,17 +95,9 @@ export class MemoryBroker implements Broker {
       correlationId: message.correlationId,
       deliveryCount: message.deliveries,
     };
-    let disposition: ReturnType<typeof dispositionOf>;
-    let reason: string;
-    try {
-      const outcome = await handler(delivery);
-      disposition = dispositionOf(outcome);
-      reason = describeOutcome(outcome);
-    } catch (error) {
-      // A handler that throws has crashed: the message was not acked, so it comes back.
-      disposition = 'retry';
-      reason = `handler crashed: ${(error as Error).message}`;
-    }
+    const outcome = await decide(handler, delivery);
+    const disposition = dispositionOf(outcome);
+    const reason = describeOutcome(outcome);
     if (disposition === 'ack') return;
     if (this.retry.mode === 'none') return; // dropped: the lost policy of 2021
     if (disposition === 'retry' && message.deliveries < this.retry.maxDeliveries) {
@@ -121,6 +119,8 @@ export class MemoryBroker implements Broker {
     list: async (limit = Infinity) => this.dead.slice(0, limit),
     show: async (messageId) => this.dead.find((m) => m.messageId === messageId) ?? null,
     replay: async (options: ReplayOptions = {}): Promise<ReplayResult> => {
+      // Nothing dead: no holding queue is made for nothing.
+      if (this.dead.length === 0 && options.holdingQueue !== undefined) return { replayed: 0, heldIn: null };
       let source = this.dead;
       if (options.holdingQueue) {
         const held = this.holding.get(options.holdingQueue) ?? [];

@@ -19,3 +19,8 @@ export function isoDate(value: string, name: string): IsoDate {
   if (!isIsoDate(value)) throw new CliError(`${name} must be a date YYYY-MM-DD, got '${value}'`);
   return value;
 }
+
+/** A commander argParser: the option is checked (and typed) while parsing, before any action runs. */
+export function parsedBy<T>(check: (value: string, name: string) => T, name: string): (value: string) => T {
+  return (value) => check(value, name);
+}

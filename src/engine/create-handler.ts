@@ -1,4 +1,4 @@
-import type { DeliveryHandler } from '../brokers/broker.js';
+import type { DeliveryHandler } from './broker.js';
 import type { CounterStrategy, Store } from '../store/store.js';
 import { DEFAULT_COUNTER_STRATEGY } from '../store/store.js';
 import { systemClock, type Clock } from './clock.js';

@@ -1,4 +1,4 @@
-import type { Broker, ConsumeOptions } from '../brokers/broker.js';
+import type { Broker, ConsumeOptions } from './broker.js';
 import type { Outcome } from './outcome.js';
 import { createDeliveryHandler, type EngineOptions } from './create-handler.js';
 

@@ -21,3 +21,11 @@ export function escapeControl(text: string): string {
     }
   });
 }
+
+// What JSON.stringify leaves raw although a terminal acts on it: DEL, C1 controls, line/paragraph separators.
+const JSON_RAW_CONTROL = /[\u007f-\u009f\u2028\u2029]/g;
+
+/** JSON for a person's terminal: still valid JSON (the escapes are JSON's own), with no control character left raw. */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(JSON_RAW_CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Broker, Consumption, ConsumeOptions, Delivery, RetryConfig } from '../../src/brokers/broker.js';
+import type { Broker, Consumption, ConsumeOptions, Delivery, RetryConfig } from '../../src/engine/broker.js';
 import type { ExportCommand } from '../../src/domain/command.js';
 import type { Outcome } from '../../src/engine/outcome.js';
 
@@ -18,6 +18,8 @@ export interface BrokerUnderTest {
   depth(): Promise<{ work: number; deadLetter: number }>;
   /** Deletes what `open` created, and every queue whose name starts with HOLDING_QUEUE_PREFIX. */
   cleanup(): Promise<void>;
+  /** Whether the broker has a queue of this name (to see that no empty holding queue was made). */
+  queueExists(name: string): Promise<boolean>;
 }
 
 /** Holding queues the suite asks `replay` to create (no dots: SQS names cannot contain them). */
@@ -210,6 +212,30 @@ export function brokerContract(name: string, open: (retry: RetryConfig) => Promi
         expect(await under.depth()).toEqual({ work: 0, deadLetter: 0 });
       });
     }
+
+    it('replay through a holding queue with an empty DLQ replays nothing and creates no holding queue', async () => {
+      const under = await start();
+      const holdingQueue = `${HOLDING_QUEUE_PREFIX}${randomUUID().slice(0, 8)}`;
+      expect(await under.broker.deadLetters.replay({ holdingQueue })).toEqual({ replayed: 0, heldIn: null });
+      expect(await under.queueExists(holdingQueue)).toBe(false);
+    });
+
+    it('a handler that throws is retried within the budget, then dead-lettered with the error: never dropped', async () => {
+      const under = await start({ mode: 'budget', maxDeliveries: 2, delayMs: 50 });
+      const c = command('throws');
+      await under.broker.publish(c);
+      let calls = 0;
+      const consumption = await under.broker.consume(async () => {
+        calls += 1;
+        throw new Error('bug in the handler');
+      });
+      running.push(consumption);
+      await waitFor('the command in the DLQ', async () => (await under.depth()).deadLetter === 1);
+      await consumption.stop();
+      expect(calls).toBe(2);
+      const why = (await under.broker.deadLetters.show(c.commandId))?.reason ?? '';
+      expect([...BROKER_EXHAUSTION_REASONS, 'handler threw: bug in the handler'].some((reason) => why.includes(reason)), `reason: ${why}`).toBe(true);
+    });
 
     it('replays at most `limit` messages', async () => {
       const under = await start({ mode: 'budget', maxDeliveries: 1, delayMs: 50 });

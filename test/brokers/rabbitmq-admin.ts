@@ -1,7 +1,7 @@
 /** Test-side access to the real RabbitMQ: a raw amqplib channel and the management HTTP API. */
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import type { RetryConfig } from '../../src/brokers/broker.js';
+import type { RetryConfig } from '../../src/engine/broker.js';
 import { RabbitMqBroker, type RabbitMqNames, type RetryMechanism } from '../../src/brokers/rabbitmq/broker.js';
 import { managementApi } from '../support/rabbitmq-management.js';
 import { HOLDING_QUEUE_PREFIX, type BrokerUnderTest } from './broker.contract.js';
@@ -111,6 +111,9 @@ export function openRabbit(raw: RawRabbit, tag: string, mechanism: RetryMechanis
     async depth() {
       const waiting = hasWaitQueue ? await raw.messageCount(names.waitQueue) : 0;
       return { work: (await raw.messageCount(names.queue)) + waiting, deadLetter: await raw.messageCount(names.deadLetterQueue) };
+    },
+    async queueExists(name) {
+      return (await queueNamesStartingWith(name)).includes(name);
     },
     async cleanup() {
       const holding = await queueNamesStartingWith(HOLDING_QUEUE_PREFIX);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RetryConfig } from '../../src/brokers/broker.js';
+import type { RetryConfig } from '../../src/engine/broker.js';
 import {
   actionFor,
   deadLetterHeaders,
@@ -9,6 +9,7 @@ import {
   resolveNames,
   topologyOf,
 } from '../../src/brokers/rabbitmq/topology.js';
+import { describeMismatch, parseMismatch } from '../../src/brokers/rabbitmq/mismatch.js';
 
 const budget: RetryConfig = { mode: 'budget', maxDeliveries: 3, delayMs: 100 };
 const names = resolveNames();
@@ -71,5 +72,15 @@ describe('RabbitMQ topology rules (pure)', () => {
     const once = replayHeaders(dead);
     expect(once).toEqual({ keep: 'me', 'x-esr-replays': 1 });
     expect(replayHeaders(once)).toEqual({ keep: 'me', 'x-esr-replays': 2 });
+  });
+
+  it('reads both PRECONDITION_FAILED shapes RabbitMQ 3.10 sends (value vs value; value vs none)', () => {
+    // Recorded from the broker here: a second declaration with another x-message-ttl, then one adding x-max-length.
+    const changed = `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'x-message-ttl' for queue 'q1' in vhost '/': received '7' but current is '5'"`;
+    const added = `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue 'q2' in vhost 'v': received the value '3' of type 'byte' but current is none"`;
+    expect(parseMismatch(changed)).toEqual({ argument: 'x-message-ttl', queue: 'q1', vhost: '/', existing: '5', wanted: '7' });
+    expect(parseMismatch(added)).toEqual({ argument: 'x-max-length', queue: 'q2', vhost: 'v', existing: null, wanted: '3' });
+    expect(parseMismatch('NOT_FOUND - no queue')).toBeNull();
+    expect(describeMismatch(parseMismatch(added)!)).toMatch(/queue 'q2' in vhost 'v' already exists and has no x-max-length; this configuration declares 3\. Fix: delete the queue/);
   });
 });

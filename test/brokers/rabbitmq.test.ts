@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RetryConfig } from '../../src/brokers/broker.js';
-import { BrokerTopologyError, BrokerUnavailableError, RabbitMqBroker, type RetryMechanism } from '../../src/brokers/rabbitmq/broker.js';
+import type { RetryConfig } from '../../src/engine/broker.js';
+import {
+  BrokerRefusedError,
+  BrokerTopologyError,
+  BrokerUnavailableError,
+  QueueMismatchError,
+  RabbitMqBroker,
+  type RetryMechanism,
+} from '../../src/brokers/rabbitmq/broker.js';
+import { createVhost, deleteVhost } from '../support/rabbitmq-management.js';
 import { brokerContract, command, waitFor } from './broker.contract.js';
 import { AMQP_URL, bindingsOf, openRabbit, queueInfo, RawRabbit, type RabbitUnderTest } from './rabbitmq-admin.js';
 
@@ -82,6 +90,60 @@ describe('RabbitMQ adapter: topology', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('names the argument that differs, the existing and the wanted value, and how to fix it', async () => {
+    const first = open('quorum-delivery-limit', { mode: 'budget', maxDeliveries: 5, delayMs: 100 });
+    await first.broker.setup();
+    const other = new RabbitMqBroker({ url: AMQP_URL, names: first.broker.names, retry: { mode: 'budget', maxDeliveries: 20, delayMs: 100 } });
+    try {
+      const error: unknown = await other.setup().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueueMismatchError);
+      expect((error as QueueMismatchError).mismatch).toEqual({ argument: 'x-delivery-limit', queue: first.broker.names.queue, vhost: '/', existing: '4', wanted: '19' });
+      expect((error as Error).message).toMatch(/has x-delivery-limit = 4; this configuration declares 19\. Fix: delete the queue .* or use the existing value/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a wrong password, a missing vhost and a non-AMQP URL are refused at once, never retried', async () => {
+    const vhost = `esr-refused-${randomUUID().slice(0, 8)}`;
+    await createVhost(vhost);
+    await deleteVhost(vhost); // now surely missing
+    const cases: [string, RegExp][] = [
+      ['amqp://guest:WRONG@127.0.0.1:5672/%2F', /refused the login of user 'guest': authentication failed/],
+      [`amqp://guest:guest@127.0.0.1:5672/${vhost}`, new RegExp(`refused virtual host '${vhost}': it does not exist`)],
+      ['http://127.0.0.1:5672', /must start with amqp:\/\/ or amqps:\/\//],
+    ];
+    for (const [url, message] of cases) {
+      const progress: string[] = [];
+      const broker = new RabbitMqBroker({ url, retry: { mode: 'none' }, progress: (line) => progress.push(line), reconnect: { initialDelayMs: 1_000, maxAttempts: 10 } });
+      const error: unknown = await broker.setup().catch((e: unknown) => e);
+      await broker.close();
+      expect(error, url).toBeInstanceOf(BrokerRefusedError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toMatch(/WRONG/);
+      expect(progress, url).toEqual([]);
+    }
+  });
+
+  it('an unreachable broker: a progress line per retry, then BrokerUnavailableError within the total bound', async () => {
+    const progress: string[] = [];
+    const broker = new RabbitMqBroker({
+      url: 'amqp://guest:guest@127.0.0.1:1/%2F',
+      retry: { mode: 'none' },
+      progress: (line) => progress.push(line),
+      reconnect: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 100, maxTotalMs: 1_500 },
+    });
+    const started = performance.now();
+    const error: unknown = await broker.setup().catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    await broker.close();
+    expect(error).toBeInstanceOf(BrokerUnavailableError);
+    expect((error as Error).message).toMatch(/RabbitMQ at amqp:\/\/127\.0\.0\.1:1\/%2F unreachable after \d+ attempt\(s\) in \d+ ms/);
+    expect(elapsed).toBeLessThan(1_500 + 500);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress[0]).toMatch(/not reachable \(connect ECONNREFUSED 127\.0\.0\.1:1\); attempt 1, retrying in 100 ms, giving up after 1500 ms/);
   });
 
   it('wraps an unreachable broker as BrokerUnavailableError with the cause', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RetryConfig } from '../../src/brokers/broker.js';
+import type { RetryConfig } from '../../src/engine/broker.js';
 import { SqsBroker } from '../../src/brokers/sqs/broker.js';
 import { isConnectionError, SqsRequestError, SqsUnavailableError } from '../../src/brokers/sqs/client.js';
 import { startSqsLocal, type SqsLocal } from '../../src/brokers/sqs-local/server.js';
@@ -48,6 +48,7 @@ async function openBroker(retry: RetryConfig, extra: Partial<ConstructorParamete
     queueName,
     broker,
     depth: async () => ({ work: await depthOf(sqs, queueName), deadLetter: await depthOf(sqs, `${queueName}-dlq`) }),
+    queueExists: async (name: string) => ((await sqs.send(new ListQueuesCommand({ QueueNamePrefix: name }))).QueueUrls ?? []).some((url) => url.endsWith(`/${name}`)),
     cleanup: async () => {
       await deleteQueuesNamed(sqs, queueName);
       await deleteQueuesNamed(sqs, HOLDING_QUEUE_PREFIX);

@@ -58,7 +58,7 @@ async function dlqRoundTrip(brokerArgs: string[], name: string, holdingPattern: 
   expect(letters[0]!.reason).toMatch(/invalid export command/);
   expect(letters[0]!.correlationId).toBe(`corr-bad-${name}`);
   expect((await run('dlq', 'show', `bad-${name}`, ...common)).out).toMatch(/2021-02-30/);
-  expect((await run('dlq', 'show', 'no-such-id', ...common)).code).toBe(1);
+  expect((await run('dlq', 'show', 'no-such-id', ...common)).code).toBe(2);
 
   const replayed = await run('dlq', 'replay', '--hold', ...common);
   expect(replayed.code, replayed.err).toBe(0);

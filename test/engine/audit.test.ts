@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OFFICE_CODES } from '../../src/domain/offices.js';
 import { generateRecords } from '../../src/domain/synthetic.js';
 import { auditStuckRecords } from '../../src/engine/audit.js';
 import { fixedClock } from '../../src/engine/clock.js';
 import { handleCommand } from '../../src/engine/handle-command.js';
 import { MemoryOutbox } from '../../src/engine/outboxes/memory.js';
-import { burstCommands, nextRun, runDailySchedule } from '../../src/engine/schedule.js';
-import type { ExportCommand } from '../../src/domain/command.js';
+import { burstCommands } from '../../src/engine/schedule.js';
 import { MemoryStore } from '../../src/store/memory.js';
 
 describe('audit of stuck records', () => {
@@ -62,40 +60,5 @@ describe('audit of stuck records', () => {
     let id = 0;
     for (const command of burstCommands('APP', '2021-07-31', () => `id-${++id}`)) await handleCommand(deps, command);
     expect((await auditStuckRecords(store, '2021-07-31')).stuck).toEqual([]);
-  });
-});
-
-describe('schedule', () => {
-  it('fires one command per office, all at once', () => {
-    let id = 0;
-    const commands = burstCommands('DNC', '2021-07-31', () => `id-${++id}`);
-    expect(commands.map((c) => c.localOffice)).toEqual(OFFICE_CODES);
-    expect(new Set(commands.map((c) => c.commandId)).size).toBe(13);
-    expect(commands.every((c) => c.type === 'DNC' && c.runDate === '2021-07-31')).toBe(true);
-  });
-
-  it('knows the next daily run: APP at 14:00, DNC at 15:00', () => {
-    expect(nextRun(Date.parse('2021-07-31T09:00:00Z'))).toEqual({ type: 'APP', atMs: Date.parse('2021-07-31T14:00:00Z'), runDate: '2021-07-31' });
-    expect(nextRun(Date.parse('2021-07-31T14:00:00Z'))).toMatchObject({ type: 'DNC', runDate: '2021-07-31' });
-    expect(nextRun(Date.parse('2021-07-31T15:30:00Z'))).toMatchObject({ type: 'APP', runDate: '2021-08-01' });
-  });
-});
-
-describe('the daily schedule', () => {
-  it('fires the APP burst at 14:00 and the DNC burst at 15:00, every day, all offices at once', async () => {
-    let now = Date.parse('2021-07-31T09:30:00Z');
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
-    const published: { command: ExportCommand; at: number }[] = [];
-    let id = 0;
-    const firings = await runDailySchedule({
-      clock,
-      publish: async (command) => void published.push({ command, at: now }),
-      newId: () => `id-${++id}`,
-      maxFirings: 3,
-    });
-    expect(firings).toBe(3);
-    const fired = [...new Set(published.map((p) => `${new Date(p.at).toISOString()} ${p.command.type} ${p.command.runDate}`))];
-    expect(fired).toEqual(['2021-07-31T14:00:00.000Z APP 2021-07-31', '2021-07-31T15:00:00.000Z DNC 2021-07-31', '2021-08-01T14:00:00.000Z APP 2021-08-01']);
-    expect(published).toHaveLength(39);
   });
 });

@@ -5,15 +5,27 @@
  */
 import { strict as assert } from 'node:assert';
 import type { ExportCommand } from '../../domain/command.js';
+import { systemClock, type Clock } from '../../engine/clock.js';
 import { silentLogger, type Logger } from '../../engine/log.js';
-import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../broker.js';
+import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../../engine/broker.js';
 import { LiveChannel } from './channel.js';
-import { DEFAULT_RECONNECT, RabbitLink, backoffDelayMs, isRetryableConnectionError, sleep, wrap, type ReconnectOptions } from './connection.js';
+import {
+  DEFAULT_RECONNECT,
+  RabbitLink,
+  backoffDelayMs,
+  isPreconditionFailed,
+  isRetryableConnectionError,
+  messageOf,
+  wrap,
+  type ReconnectOptions,
+} from './connection.js';
 import { startConsumption } from './consumer.js';
 import { RabbitDeadLetters } from './dead-letters.js';
+import { parseMismatch, QueueMismatchError } from './mismatch.js';
 import { resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './topology.js';
 
-export { BrokerTopologyError, BrokerUnavailableError, PublishRejectedError, isConnectionError } from './connection.js';
+export { BrokerRefusedError, BrokerTopologyError, BrokerUnavailableError, PublishRejectedError, isConnectionError } from './connection.js';
+export { QueueMismatchError, type ArgumentMismatch } from './mismatch.js';
 export { deliveryLimitFor, resolveNames, topologyOf, type RabbitMqNames, type RetryMechanism, type Topology } from './topology.js';
 
 export interface RabbitMqOptions {
@@ -31,8 +43,12 @@ export interface RabbitMqOptions {
    */
   mechanism?: RetryMechanism;
   log?: Logger;
-  /** Backoff after the connection drops. Default 100 ms doubling to 5 s, 10 attempts. */
+  /** Backoff after the connection drops. Default 100 ms doubling to 5 s, at most 10 attempts within 20 s. */
   reconnect?: Partial<ReconnectOptions>;
+  /** Every wait (reconnect backoff, retry delay) is this clock's. Default the system clock. */
+  clock?: Clock;
+  /** Told each failed connect attempt in one line, while it retries. */
+  progress?: (line: string) => void;
   /** Shown by the management API as the connection's name, so an operator can find it. Default `esr-export`. */
   connectionName?: string;
 }
@@ -60,7 +76,7 @@ export class RabbitMqBroker implements Broker {
     this.retry = options.retry;
     this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.log = options.log ?? silentLogger;
-    this.link = new RabbitLink(options.url, this.reconnect, this.log, options.connectionName ?? 'esr-export');
+    this.link = new RabbitLink(options.url, this.reconnect, this.log, options.connectionName ?? 'esr-export', options.clock ?? systemClock, options.progress);
     this.deadLetters = new RabbitDeadLetters(this.link, this.names, this.retry);
   }
 
@@ -80,6 +96,8 @@ export class RabbitMqBroker implements Broker {
         await live.channel.bindQueue(queue.name, queue.boundTo, queue.name);
       }
     } catch (error) {
+      const mismatch = isPreconditionFailed(error) ? parseMismatch(messageOf(error)) : null;
+      if (mismatch) throw new QueueMismatchError(mismatch, { cause: error });
       throw wrap('could not declare the RabbitMQ topology', error);
     } finally {
       await live.close();
@@ -97,13 +115,13 @@ export class RabbitMqBroker implements Broker {
       } catch (error) {
         const wrapped = wrap(`could not publish command ${command.commandId}`, error);
         if (!isRetryableConnectionError(wrapped) || attempt + 1 >= this.reconnect.maxAttempts) throw wrapped;
-        await sleep(backoffDelayMs(attempt, this.reconnect));
+        await this.link.clock.sleep(backoffDelayMs(attempt, this.reconnect));
       }
     }
   }
 
   consume(handler: DeliveryHandler, options?: ConsumeOptions): Promise<Consumption> {
-    const settings = { link: this.link, names: this.names, retry: this.retry, mechanism: this.mechanism, reconnect: this.reconnect, log: this.log };
+    const settings = { link: this.link, names: this.names, retry: this.retry, mechanism: this.mechanism, reconnect: this.reconnect, log: this.log, clock: this.link.clock };
     return startConsumption(settings, handler, options);
   }
 

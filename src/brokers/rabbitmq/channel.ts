@@ -1,6 +1,10 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { BrokerUnavailableError, PublishRejectedError, wrap } from './connection.js';
 
+function isNack(error: unknown): boolean {
+  return error instanceof Error && error.message === 'message nacked';
+}
+
 /**
  * A confirm channel that knows whether it is still open. A delivery tag belongs to the channel
  * that delivered it: acking it on a dead channel (or on another one) is a channel error, so every
@@ -33,7 +37,9 @@ export class LiveChannel {
       const onConfirm = (error: unknown) => {
         const id = options.messageId;
         if (error) {
-          reject(this.isOpen ? new PublishRejectedError(`broker nacked message ${id ?? ''}`, { cause: error }) : wrap('publish not confirmed', error));
+          // amqplib calls back 'message nacked' for a real basic.nack, and 'channel closed' for every
+          // confirm lost with the channel — before the channel's own 'close' event: a lost connection, to retry.
+          reject(isNack(error) ? new PublishRejectedError(`broker nacked message ${id ?? ''}`, { cause: error }) : wrap('publish not confirmed', error));
         } else if (id !== undefined && this.returned.delete(id)) {
           reject(new PublishRejectedError(`message ${id} is unroutable: nothing bound to ${exchange || '(default)'} with key ${routingKey}`));
         } else {

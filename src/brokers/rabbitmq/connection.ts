@@ -3,8 +3,10 @@
  * backoff after the server closes the connection, and wraps vendor errors once.
  */
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { Clock } from '../../engine/clock.js';
 import type { Logger } from '../../engine/log.js';
 import { OperatingError } from '../../errors.js';
+import { BrokerTopologyError } from './mismatch.js';
 
 /** The broker cannot be reached, or the connection was lost and did not come back in time. */
 export class BrokerUnavailableError extends OperatingError {
@@ -22,8 +24,41 @@ export function isRetryableConnectionError(error: unknown): boolean {
   return isConnectionError(error) && !(error instanceof BrokerUnavailableError && error.retriesExhausted);
 }
 
-/** The broker refused the topology (a queue exists with other x-arguments: PRECONDITION_FAILED 406). */
-export class BrokerTopologyError extends OperatingError {}
+export { BrokerTopologyError } from './mismatch.js';
+
+/** The broker answered an operation with an error that is neither a lost connection nor a topology conflict. */
+export class BrokerRequestError extends OperatingError {}
+
+/** The broker turned us away for good: wrong credentials, no such virtual host, not an AMQP URL. Retrying cannot help. */
+export class BrokerRefusedError extends OperatingError {}
+
+/** `amqp://user:secret@host:port/vhost` → where it points and as whom, never the password. */
+export function describeUrl(url: string): { where: string; user: string; vhost: string } {
+  try {
+    const parsed = new URL(url);
+    const vhost = parsed.pathname.length > 1 ? decodeURIComponent(parsed.pathname.slice(1)) : '/';
+    return { where: `${parsed.protocol}//${parsed.host}/${encodeURIComponent(vhost)}`, user: decodeURIComponent(parsed.username) || 'guest', vhost };
+  } catch {
+    return { where: '(unparseable URL)', user: 'guest', vhost: '/' };
+  }
+}
+
+/**
+ * Why a connect attempt can never succeed, or null when trying again may help. amqplib reports a
+ * closed vhost as the server closing the handshake (530 NOT_ALLOWED / 403 on connection.open),
+ * which reaches us only as "Expected ConnectionOpenOk; got <ConnectionClose …>".
+ */
+export function refusalOf(error: unknown, url: string): string | null {
+  const message = messageOf(error);
+  const { where, user, vhost } = describeUrl(url);
+  if (!URL.canParse(url)) return `--amqp-url is not a valid URL (expected amqp://user:password@host:port/vhost)`;
+  if (/Expected amqp: or amqps: as the protocol/.test(message)) return `--amqp-url must start with amqp:// or amqps://, got ${new URL(url).protocol}//`;
+  if (/ACCESS.REFUSED/.test(message)) return `RabbitMQ at ${where} refused the login of user '${user}': authentication failed (wrong user name or password)`;
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(message) || /NOT.ALLOWED/.test(message)) {
+    return `RabbitMQ at ${where} refused virtual host '${vhost}': it does not exist, or user '${user}' has no permission on it`;
+  }
+  return null;
+}
 
 /** The broker did not take a message: nacked by the broker, or unroutable (returned). */
 export class PublishRejectedError extends OperatingError {}
@@ -52,17 +87,20 @@ export interface ReconnectOptions {
   initialDelayMs: number;
   /** Cap of the doubling wait. Default 5,000 ms. */
   maxDelayMs: number;
-  /** Attempts before giving up with BrokerUnavailableError. Default 10 (about 25 s with the defaults). */
+  /** Attempts before giving up with BrokerUnavailableError. Default 10. */
   maxAttempts: number;
+  /** Bound on the whole (re)connect, attempts and waits together. Default 20,000 ms. */
+  maxTotalMs: number;
 }
 
-export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 100, maxDelayMs: 5_000, maxAttempts: 10 };
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 100, maxDelayMs: 5_000, maxAttempts: 10, maxTotalMs: 20_000 };
+
+/** One socket + handshake attempt never takes longer than this (a server that accepts and stays silent). */
+const ATTEMPT_TIMEOUT_MS = 5_000;
 
 export function backoffDelayMs(attempt: number, options: ReconnectOptions): number {
   return Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** attempt);
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A shared connection: every caller gets the live one, or waits for the one reconnect in progress. */
 export class RabbitLink {
@@ -75,6 +113,9 @@ export class RabbitLink {
     private readonly reconnect: ReconnectOptions,
     private readonly log: Logger,
     private readonly connectionName: string,
+    readonly clock: Clock,
+    /** Told each failed attempt in one human line (the CLI prints them: no silent wait). */
+    private readonly progress: (line: string) => void = () => undefined,
   ) {}
 
   connection(): Promise<ChannelModel> {
@@ -106,19 +147,30 @@ export class RabbitLink {
   }
 
   private async connectWithBackoff(): Promise<ChannelModel> {
+    const { where } = describeUrl(this.url);
+    const startedAt = this.clock.now();
     let lastError: unknown = null;
-    for (let attempt = 0; attempt < this.reconnect.maxAttempts; attempt += 1) {
-      if (this.closed) break;
+    let attempts = 0;
+    while (attempts < this.reconnect.maxAttempts && !this.closed) {
+      const left = this.reconnect.maxTotalMs - (this.clock.now() - startedAt);
       try {
-        return this.adopt(await connect(this.url, { clientProperties: { connection_name: this.connectionName } }));
+        attempts += 1;
+        const timeout = Math.max(100, Math.min(ATTEMPT_TIMEOUT_MS, left));
+        return this.adopt(await connect(this.url, { timeout, clientProperties: { connection_name: this.connectionName } }));
       } catch (error) {
+        const refused = refusalOf(error, this.url);
+        if (refused) throw new BrokerRefusedError(refused, { cause: error });
         lastError = error;
-        const delayMs = backoffDelayMs(attempt, this.reconnect);
-        this.log.log('warn', 'rabbitmq connect failed, retrying', { attempt: attempt + 1, delayMs, error: messageOf(error) });
-        await sleep(delayMs);
+        const delayMs = backoffDelayMs(attempts - 1, this.reconnect);
+        const elapsedMs = this.clock.now() - startedAt;
+        if (attempts >= this.reconnect.maxAttempts || elapsedMs + delayMs >= this.reconnect.maxTotalMs) break;
+        this.log.log('warn', 'rabbitmq connect failed, retrying', { attempt: attempts, delayMs, error: messageOf(error) });
+        this.progress(`RabbitMQ at ${where} not reachable (${messageOf(error)}); attempt ${attempts}, retrying in ${delayMs} ms, giving up after ${this.reconnect.maxTotalMs} ms`);
+        await this.clock.sleep(delayMs);
       }
     }
-    throw new BrokerUnavailableError(`RabbitMQ unreachable after ${this.reconnect.maxAttempts} attempt(s): ${messageOf(lastError)}`, {
+    const elapsedMs = this.clock.now() - startedAt;
+    throw new BrokerUnavailableError(`RabbitMQ at ${where} unreachable after ${attempts} attempt(s) in ${elapsedMs} ms: ${messageOf(lastError)}`, {
       cause: lastError,
       retriesExhausted: true,
     });
@@ -144,8 +196,8 @@ export function messageOf(error: unknown): string {
 
 /** Wraps a vendor error once, at the boundary, keeping it as `cause`. */
 export function wrap(what: string, error: unknown): Error {
-  if (error instanceof BrokerUnavailableError || error instanceof BrokerTopologyError || error instanceof PublishRejectedError) return error;
+  if (error instanceof OperatingError) return error;
   if (isPreconditionFailed(error)) return new BrokerTopologyError(`${what}: ${messageOf(error)}`, { cause: error });
   if (isConnectionError(error)) return new BrokerUnavailableError(`${what}: ${messageOf(error)}`, { cause: error });
-  return new Error(`${what}: ${messageOf(error)}`, { cause: error });
+  return new BrokerRequestError(`${what}: ${messageOf(error)}`, { cause: error });
 }

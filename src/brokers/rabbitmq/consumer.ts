@@ -7,9 +7,11 @@ import { strict as assert } from 'node:assert';
 import type { Message } from 'amqplib';
 import type { Logger } from '../../engine/log.js';
 import { describeOutcome, dispositionOf, type Outcome } from '../../engine/outcome.js';
-import type { ConsumeOptions, Consumption, Delivery, DeliveryHandler, RetryConfig } from '../broker.js';
+import type { ConsumeOptions, Consumption, Delivery, DeliveryHandler, RetryConfig } from '../../engine/broker.js';
+import type { Clock } from '../../engine/clock.js';
+import { decide, IdleWatch } from '../../engine/consumption.js';
 import { LiveChannel } from './channel.js';
-import { backoffDelayMs, isRetryableConnectionError, messageOf, sleep, wrap, type RabbitLink, type ReconnectOptions } from './connection.js';
+import { backoffDelayMs, isRetryableConnectionError, messageOf, wrap, type RabbitLink, type ReconnectOptions } from './connection.js';
 import { actionFor, deadLetterHeaders, deliveryCountOf, type RabbitMqNames, type RetryMechanism } from './topology.js';
 
 export interface ConsumerSettings {
@@ -19,6 +21,7 @@ export interface ConsumerSettings {
   mechanism: RetryMechanism;
   reconnect: ReconnectOptions;
   log: Logger;
+  clock: Clock;
 }
 
 export function toDelivery(message: Message, workQueue: string): Delivery {
@@ -38,18 +41,14 @@ class QueueConsumer {
   private stopping = false;
   private resubscribing = false;
   private readonly inFlight = new Set<Promise<void>>();
-  lastActivityAt = performance.now();
 
   constructor(
     private readonly settings: ConsumerSettings,
     private readonly handler: DeliveryHandler,
     private readonly prefetch: number,
     private readonly onFatal: (error: Error) => void,
+    private readonly activity: IdleWatch,
   ) {}
-
-  get busy(): boolean {
-    return this.inFlight.size > 0;
-  }
 
   async start(): Promise<void> {
     await this.subscribe();
@@ -99,7 +98,7 @@ class QueueConsumer {
             this.onFatal(error instanceof Error ? error : new Error(String(error)));
             break;
           }
-          await sleep(backoffDelayMs(attempt, reconnect));
+          await this.settings.clock.sleep(backoffDelayMs(attempt, reconnect));
         }
       }
       this.resubscribing = false;
@@ -113,20 +112,17 @@ class QueueConsumer {
       void live.close().then(() => this.resubscribe());
       return;
     }
-    this.lastActivityAt = performance.now();
-    const work: Promise<void> = this.handle(live, message)
+    const work: Promise<void> = this.activity
+      .track(() => this.handle(live, message))
       .catch((error: unknown) => this.settings.log.log('error', 'rabbitmq delivery not settled', { error: messageOf(error) }))
-      .finally(() => {
-        this.inFlight.delete(work);
-        this.lastActivityAt = performance.now();
-      });
+      .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
 
   private async handle(live: LiveChannel, message: Message): Promise<void> {
     const { names, retry, mechanism, log } = this.settings;
     const delivery = toDelivery(message, names.queue);
-    const outcome = await this.decide(delivery);
+    const outcome = await decide(this.handler, delivery);
     const action = actionFor(dispositionOf(outcome), retry, mechanism, delivery.deliveryCount);
     const fields = { messageId: delivery.messageId, correlationId: delivery.correlationId, deliveryCount: delivery.deliveryCount, action };
     log.log('debug', describeOutcome(outcome), fields);
@@ -139,7 +135,7 @@ class QueueConsumer {
         settled = live.nack(message, false);
         break;
       case 'requeue-after-delay':
-        if (retry.mode === 'budget') await sleep(retry.delayMs);
+        if (retry.mode === 'budget') await this.settings.clock.sleep(retry.delayMs);
         settled = live.nack(message, true);
         break;
       case 'dead-letter':
@@ -147,15 +143,6 @@ class QueueConsumer {
         break;
     }
     if (!settled) log.log('info', 'channel closed before the delivery was settled; the broker redelivers it', fields);
-  }
-
-  /** A thrown handler is a bug or an outage: retry it (bounded by the budget) rather than lose the command. */
-  private async decide(delivery: Delivery): Promise<Outcome> {
-    try {
-      return await this.handler(delivery);
-    } catch (error) {
-      return { kind: 'unavailable', reason: `handler threw: ${messageOf(error)}` };
-    }
   }
 
   /** Publish to the DLQ, and only once the broker confirmed it, ack the original. */
@@ -172,7 +159,7 @@ class QueueConsumer {
       return live.ack(message);
     } catch (error) {
       log.log('warn', 'could not dead-letter; requeueing', { messageId: properties.messageId, error: messageOf(error) });
-      await sleep(Math.max(retry.mode === 'budget' ? retry.delayMs : 0, 100));
+      await this.settings.clock.sleep(Math.max(retry.mode === 'budget' ? retry.delayMs : 0, 100));
       return live.nack(message, true);
     }
   }
@@ -183,6 +170,7 @@ export async function startConsumption(settings: ConsumerSettings, handler: Deli
   const prefetch = options.prefetch ?? 1;
   assert(Number.isInteger(count) && count >= 1, `consumers must be a positive integer, got ${count}`);
   assert(Number.isInteger(prefetch) && prefetch >= 1, `prefetch must be a positive integer, got ${prefetch}`);
+  const activity = new IdleWatch(settings.clock);
 
   let settle!: (error?: Error) => void;
   const stopped = new Promise<void>((resolve, reject) => {
@@ -191,10 +179,9 @@ export async function startConsumption(settings: ConsumerSettings, handler: Deli
   stopped.catch(() => undefined); // observed by whoever awaits `stopped`; never an unhandled rejection
 
   let stopping: Promise<void> | null = null;
-  let idleTimer: NodeJS.Timeout | undefined;
   const finish = (error?: Error): Promise<void> => {
     stopping ??= (async () => {
-      clearInterval(idleTimer);
+      activity.close();
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       settle(error);
     })();
@@ -204,20 +191,13 @@ export async function startConsumption(settings: ConsumerSettings, handler: Deli
     settings.log.log('error', 'rabbitmq consumption failed', { error: error.message });
     void finish(error);
   };
-  const consumers = Array.from({ length: count }, () => new QueueConsumer(settings, handler, prefetch, onFatal));
+  const consumers = Array.from({ length: count }, () => new QueueConsumer(settings, handler, prefetch, onFatal, activity));
   try {
     await Promise.all(consumers.map((consumer) => consumer.start()));
   } catch (error) {
     await finish();
     throw error;
   }
-
-  const idleMs = options.stopWhenIdleMs;
-  if (idleMs !== undefined) {
-    idleTimer = setInterval(() => {
-      const lastActivityAt = Math.max(...consumers.map((consumer) => consumer.lastActivityAt));
-      if (consumers.every((consumer) => !consumer.busy) && performance.now() - lastActivityAt >= idleMs) void finish();
-    }, Math.max(5, Math.min(50, idleMs / 4)));
-  }
+  void activity.stopWhenIdle(options.stopWhenIdleMs, () => void finish());
   return { stop: () => finish(), stopped };
 }

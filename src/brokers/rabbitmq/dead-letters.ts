@@ -4,7 +4,7 @@
  * broker confirmed the publish to its destination.
  */
 import type { GetMessage } from 'amqplib';
-import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult, RetryConfig } from '../broker.js';
+import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult, RetryConfig } from '../../engine/broker.js';
 import { LiveChannel } from './channel.js';
 import { wrap, type RabbitLink } from './connection.js';
 import { deadLetterOf, replayHeaders, type Headers, type RabbitMqNames } from './topology.js';
@@ -37,6 +37,8 @@ export class RabbitDeadLetters implements DeadLetterQueue {
   async replay(options: ReplayOptions = {}): Promise<ReplayResult> {
     let source = this.names.deadLetterQueue;
     if (options.holdingQueue !== undefined) {
+      // Nothing dead: no holding queue is made for nothing.
+      if ((await this.depthOf(source)) === 0) return { replayed: 0, heldIn: null };
       await this.declareHoldingQueue(options.holdingQueue);
       // The operators' practice: everything goes to the dated holding queue first, with its history, for inspection.
       await this.move(source, { exchange: '', routingKey: options.holdingQueue, headers: (headers) => ({ ...headers }) }, Infinity);
@@ -91,6 +93,17 @@ export class RabbitDeadLetters implements DeadLetterQueue {
       return moved;
     } catch (error) {
       throw wrap(`could not move messages from ${source} to ${destination.routingKey}`, error);
+    } finally {
+      await live.close();
+    }
+  }
+
+  private async depthOf(queue: string): Promise<number> {
+    const live = new LiveChannel(await this.link.confirmChannel());
+    try {
+      return (await live.channel.checkQueue(queue)).messageCount;
+    } catch (error) {
+      throw wrap(`could not read ${queue}`, error);
     } finally {
       await live.close();
     }

@@ -6,7 +6,7 @@
  */
 import type { Disposition } from '../../engine/outcome.js';
 import { deliveryLimitFor } from '../../semantics/rabbitmq/versions.js';
-import type { DeadLetter, RetryConfig } from '../broker.js';
+import type { DeadLetter, RetryConfig } from '../../engine/broker.js';
 
 export type RetryMechanism = 'quorum-delivery-limit' | 'wait-queue';
 

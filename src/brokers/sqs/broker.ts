@@ -10,9 +10,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ExportCommand } from '../../domain/command.js';
+import { systemClock, type Clock } from '../../engine/clock.js';
+import { decide } from '../../engine/consumption.js';
 import { silentLogger, type Logger } from '../../engine/log.js';
-import { describeOutcome, dispositionOf, type Outcome } from '../../engine/outcome.js';
-import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../broker.js';
+import { describeOutcome, dispositionOf } from '../../engine/outcome.js';
+import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../../engine/broker.js';
 import { callSqs, createSqsClient } from './client.js';
 import { runSqsConsumers, type SqsConsumerSide } from './consumer.js';
 import { SqsDeadLetters } from './dead-letters.js';
@@ -40,6 +42,8 @@ export interface SqsBrokerOptions {
    */
   deleteOnFailureWithoutRedrive?: boolean;
   log?: Logger;
+  /** The consumers' waits (receive backoff, idleness) are this clock's. Default the system clock. */
+  clock?: Clock;
 }
 
 /** The source keeps SQS's 4-day default; its DLQ keeps the maximum, so a dead letter outlives its source (retention counts from the first send). */
@@ -123,6 +127,7 @@ export class SqsBroker implements Broker {
       queueUrl: await this.urlOf(this.queueName),
       waitTimeSeconds: this.options.waitTimeSeconds ?? 20,
       log: this.log,
+      clock: this.options.clock ?? systemClock,
       handle: (message) => this.handle(message, handler),
     };
     const consumption = runSqsConsumers(side, options);
@@ -140,12 +145,7 @@ export class SqsBroker implements Broker {
   private async handle(message: Message, handler: DeliveryHandler): Promise<void> {
     const delivery = deliveryOf(message);
     const log = this.log.child({ messageId: delivery.messageId, correlationId: delivery.correlationId, deliveryCount: delivery.deliveryCount });
-    let outcome: Outcome;
-    try {
-      outcome = await handler(delivery);
-    } catch (error) {
-      outcome = { kind: 'unavailable', reason: `handler failed: ${error instanceof Error ? error.message : String(error)}` };
-    }
+    const outcome = await decide(handler, delivery);
     const disposition = dispositionOf(outcome);
     log.log(disposition === 'ack' ? 'info' : 'warn', describeOutcome(outcome), { disposition });
     const url = await this.urlOf(this.queueName);

@@ -1,6 +1,8 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../engine/log.js';
-import type { ConsumeOptions, Consumption } from '../broker.js';
+import type { ConsumeOptions, Consumption } from '../../engine/broker.js';
+import type { Clock } from '../../engine/clock.js';
+import { IdleWatch } from '../../engine/consumption.js';
 import { longPollRequestTimeoutMs } from '../../net/timeouts.js';
 import { isAbortError, isConnectionError } from './client.js';
 
@@ -9,14 +11,13 @@ export interface SqsConsumerSide {
   queueUrl: string;
   waitTimeSeconds: number;
   log: Logger;
+  clock: Clock;
   /** Handles one message to the end (delete, delay or dead-letter). */
   handle(message: Message): Promise<void>;
 }
 
 /** Backoff after a failed receive: doubles from 100 ms up to 5 s, so an unreachable SQS is not hammered. */
 const RECEIVE_BACKOFF_MS = { initial: 100, max: 5_000 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * `consumers` long-polling loops on one queue. Each receives up to `prefetch` messages (at most 10,
@@ -29,8 +30,7 @@ export function runSqsConsumers(side: SqsConsumerSide, options: ConsumeOptions):
   const prefetch = Math.min(10, Math.max(1, options.prefetch ?? 1));
   const polls = new AbortController();
   let stopping = false;
-  let inFlight = 0;
-  let lastActivity = performance.now();
+  const activity = new IdleWatch(side.clock);
 
   const receive = async (): Promise<Message[]> => {
     const answer = await side.client.send(
@@ -56,26 +56,19 @@ export function runSqsConsumers(side: SqsConsumerSide, options: ConsumeOptions):
       } catch (error) {
         if (stopping || isAbortError(error)) break;
         side.log.log('error', 'receive failed', { error: error instanceof Error ? error.message : String(error), connection: isConnectionError(error), retryInMs: backoffMs });
-        await sleep(backoffMs);
+        await side.clock.sleep(backoffMs);
         backoffMs = Math.min(RECEIVE_BACKOFF_MS.max, backoffMs * 2);
         continue;
       }
       if (messages.length === 0) continue;
-      inFlight += messages.length;
-      lastActivity = performance.now();
       await Promise.all(
-        messages.map(async (message) => {
-          try {
-            await side.handle(message);
-          } catch (error) {
+        messages.map((message) =>
+          activity.track(() => side.handle(message)).catch((error: unknown) => {
             // The message stays on the queue and comes back after its visibility timeout.
             side.log.log('error', 'could not settle a message', { error: error instanceof Error ? error.message : String(error) });
-          } finally {
-            inFlight -= 1;
-          }
-        }),
+          }),
+        ),
       );
-      lastActivity = performance.now();
     }
   };
 
@@ -83,17 +76,11 @@ export function runSqsConsumers(side: SqsConsumerSide, options: ConsumeOptions):
   const stopped = Promise.all(workers).then(() => undefined);
   const stop = async () => {
     stopping = true;
+    activity.close();
     polls.abort();
     await stopped;
   };
-
-  if (options.stopWhenIdleMs !== undefined) {
-    const idleMs = options.stopWhenIdleMs;
-    const timer = setInterval(() => {
-      if (inFlight === 0 && performance.now() - lastActivity >= idleMs) void stop();
-    }, Math.max(10, Math.min(100, idleMs / 4)));
-    void stopped.finally(() => clearInterval(timer));
-  }
+  void activity.stopWhenIdle(options.stopWhenIdleMs, () => void stop());
 
   return { stop, stopped };
 }

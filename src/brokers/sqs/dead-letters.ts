@@ -9,8 +9,8 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult } from '../broker.js';
-import { callSqs } from './client.js';
+import type { DeadLetter, DeadLetterQueue, ReplayOptions, ReplayResult } from '../../engine/broker.js';
+import { callSqs, SqsRequestError } from './client.js';
 import { deadLetterOf, identityAttributes } from './messages.js';
 
 export interface DeadLetterContext {
@@ -56,6 +56,8 @@ export class SqsDeadLetters implements DeadLetterQueue {
     const limit = options.limit ?? MAX_MESSAGES;
     let source = await this.context.deadLetterQueueUrl();
     if (options.holdingQueue !== undefined) {
+      // Nothing dead: no holding queue is made for nothing.
+      if (!(await this.hasVisibleMessages(source))) return { replayed: 0, heldIn: null };
       const holdingUrl = await this.createHoldingQueue(options.holdingQueue);
       await this.move(source, holdingUrl, MAX_MESSAGES);
       source = holdingUrl;
@@ -66,7 +68,7 @@ export class SqsDeadLetters implements DeadLetterQueue {
 
   private async createHoldingQueue(name: string): Promise<string> {
     if (!SQS_QUEUE_NAME.test(name)) {
-      throw new Error(`holding queue '${name}' is not a valid SQS queue name: letters, digits, '-' and '_' only, 1 to 80 (SQS names cannot contain dots: use esr-dlq-YYYY-MM-DD)`);
+      throw new SqsRequestError(`holding queue '${name}' is not a valid SQS queue name: letters, digits, '-' and '_' only, 1 to 80 (SQS names cannot contain dots: use esr-dlq-YYYY-MM-DD)`, 'InvalidParameterValue');
     }
     const created = await callSqs(`create holding queue ${name}`, () => this.context.client.send(new CreateQueueCommand({ QueueName: name })));
     await callSqs(`configure holding queue ${name}`, () =>

@@ -1,5 +1,5 @@
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { DeadLetter, Delivery } from '../broker.js';
+import type { DeadLetter, Delivery } from '../../engine/broker.js';
 
 /**
  * How the SQS adapter lays a command out on a message: the body is the command's JSON; message

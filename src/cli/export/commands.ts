@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { addDays, dateOf } from '../../domain/dates.js';
+import { addDays, dateOf, type IsoDate } from '../../domain/dates.js';
 import { isOfficeCode, OFFICE_CODES, type OfficeCode } from '../../domain/offices.js';
 import type { FileType } from '../../domain/records.js';
 import { generateRecords } from '../../domain/synthetic.js';
@@ -8,25 +8,42 @@ import { auditStuckRecords } from '../../engine/audit.js';
 import { systemClock } from '../../engine/clock.js';
 import { describeOutcome } from '../../engine/outcome.js';
 import { runExports, type RunSummary } from '../../engine/run-exports.js';
-import { burstCommands, runDailySchedule } from '../../engine/schedule.js';
+import { burstCommands, DEFAULT_TIME_ZONE, runDailySchedule, timeZoneError, type Firing } from '../../engine/schedule.js';
+import { escapeControl, jsonForTerminal } from '../../text/escape.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { isoDate, nonNegativeInt, positiveInt } from '../options.js';
+import { isoDate, nonNegativeInt, parsedBy, positiveInt } from '../options.js';
 import { withCommonOptions, withContext, type CommonOptions, type EngineContext } from './context.js';
 
-function officesOf(list: string | undefined): OfficeCode[] {
-  if (!list) return [...OFFICE_CODES];
+/** A comma-separated list of office codes; empty entries are refused (an empty --office must not mean "the first office"). */
+function officesOf(list: string, name: string): OfficeCode[] {
   const offices = list.split(',').map((s) => s.trim().toUpperCase());
+  if (offices.some((o) => o === '')) throw new CliError(`${name} needs office codes, got '${escapeControl(list)}'; expected some of ${OFFICE_CODES.join(', ')}`);
   const wrong = offices.filter((o) => !isOfficeCode(o));
-  if (wrong.length > 0) throw new CliError(`unknown office code(s) ${wrong.join(', ')}; expected some of ${OFFICE_CODES.join(', ')}`);
+  if (wrong.length > 0) throw new CliError(`unknown office code(s) ${escapeControl(wrong.join(', '))}; expected some of ${OFFICE_CODES.join(', ')}`);
   return offices as OfficeCode[];
+}
+
+function oneOffice(value: string, name: string): OfficeCode {
+  const offices = officesOf(value, name);
+  if (offices.length !== 1) throw new CliError(`${name} takes one office code, got ${offices.length}`);
+  return offices[0]!;
 }
 
 function typeOf(value: string): FileType {
   const type = value.toUpperCase();
-  if (type !== 'APP' && type !== 'DNC') throw new CliError(`--type must be APP or DNC, got '${value}'`);
+  if (type !== 'APP' && type !== 'DNC') throw new CliError(`--type must be APP or DNC, got '${escapeControl(value)}'`);
   return type;
 }
+
+function timeZoneOf(value: string, name: string): string {
+  const error = timeZoneError(value);
+  if (error) throw new CliError(`${name}: ${escapeControl(error)}`);
+  return value;
+}
+
+/** One outcome line for a person: the handler's reasons quote command bodies, which come from outside. */
+const outcomeLine = (outcome: Parameters<typeof describeOutcome>[0]) => escapeControl(describeOutcome(outcome));
 
 /** With the in-process broker nothing else can consume, so commands that publish also run them here. */
 async function consumeIfInProcess(context: EngineContext, options: CommonOptions, io: Io): Promise<RunSummary | null> {
@@ -35,7 +52,7 @@ async function consumeIfInProcess(context: EngineContext, options: CommonOptions
   const summary = await runExports(
     context.broker,
     { store: context.store, outbox: context.outbox, counterStrategy: options.counter, log: context.log, clock: systemClock },
-    { stopWhenIdleMs: 50, onOutcome: (outcome) => io.out(`  ${describeOutcome(outcome)}\n`) },
+    { stopWhenIdleMs: 50, onOutcome: (outcome) => io.out(`  ${outcomeLine(outcome)}\n`) },
   );
   const dead = await context.broker.deadLetters.list();
   io.out(`${summary.files.length} file(s) written to ${context.outbox.directory}; ${dead.length} command(s) dead-lettered\n`);
@@ -44,17 +61,17 @@ async function consumeIfInProcess(context: EngineContext, options: CommonOptions
 
 export function registerEngineCommands(program: Command, io: Io, setExitCode: (code: number) => void): void {
   withCommonOptions(program.command('seed').description('fill the store with synthetic records (no real personal data)'))
-    .option('--date <date>', 'run date the start dates are spread around', '2021-07-31')
-    .option('--per-office <n>', 'APP records per office', '50')
-    .option('--dnc-per-office <n>', 'DNC records per office', '10')
-    .option('--seed <n>', 'random seed', '1')
+    .addOption(new Option('--date <date>', 'run date the start dates are spread around').argParser(parsedBy(isoDate, '--date')).default('2021-07-31'))
+    .addOption(new Option('--per-office <n>', 'APP records per office').argParser(parsedBy(positiveInt, '--per-office')).default(50))
+    .addOption(new Option('--dnc-per-office <n>', 'DNC records per office').argParser(parsedBy(nonNegativeInt, '--dnc-per-office')).default(10))
+    .addOption(new Option('--seed <n>', 'random seed').argParser(parsedBy(nonNegativeInt, '--seed')).default(1))
     .action(
-      withContext<{ date: string; perOffice: string; dncPerOffice: string; seed: string }>(io, setExitCode, async (options, context) => {
-        const runDate = isoDate(options.date, '--date');
+      withContext<{ date: IsoDate; perOffice: number; dncPerOffice: number; seed: number }>(io, setExitCode, async (options, context) => {
+        const runDate = options.date;
         const records = generateRecords({
-          seed: nonNegativeInt(options.seed, '--seed'),
-          appPerOffice: positiveInt(options.perOffice, '--per-office'),
-          dncPerOffice: nonNegativeInt(options.dncPerOffice, '--dnc-per-office'),
+          seed: options.seed,
+          appPerOffice: options.perOffice,
+          dncPerOffice: options.dncPerOffice,
           startFrom: exportWindow(runDate).from,
           startTo: addDays(runDate, 30),
         });
@@ -65,10 +82,10 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
     );
 
   withCommonOptions(program.command('run').description('consume export commands and write ESR files'))
-    .option('--consumers <n>', 'consumers sharing the queue', '1')
-    .option('--until-idle <ms>', 'stop once no command has arrived for this long')
+    .addOption(new Option('--consumers <n>', 'consumers sharing the queue').argParser(parsedBy(positiveInt, '--consumers')).default(1))
+    .addOption(new Option('--until-idle <ms>', 'stop once no command has arrived for this long').argParser(parsedBy(nonNegativeInt, '--until-idle')))
     .action(
-      withContext<{ consumers: string; untilIdle?: string }>(io, setExitCode, async (options, context) => {
+      withContext<{ consumers: number; untilIdle?: number }>(io, setExitCode, async (options, context) => {
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -80,31 +97,30 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
           context.broker,
           { store: context.store, outbox: context.outbox, counterStrategy: options.counter, log: context.log },
           {
-            consumers: positiveInt(options.consumers, '--consumers'),
-            stopWhenIdleMs: options.untilIdle === undefined ? undefined : nonNegativeInt(options.untilIdle, '--until-idle'),
+            consumers: options.consumers,
+            stopWhenIdleMs: options.untilIdle,
             signal: controller.signal,
             onOutcome: (outcome) => {
               if (outcome.kind === 'outbox-failed') outboxFailure = outcome.reason;
-              io.out(`${describeOutcome(outcome)}\n`);
+              io.out(`${outcomeLine(outcome)}\n`);
             },
           },
         );
         process.off('SIGINT', stop).off('SIGTERM', stop);
         io.out(`${summary.deliveries} deliveries, ${summary.files.length} file(s) written\n`);
         if (outboxFailure === null) return 0;
-        io.err(`error: ${summary.outcomes['outbox-failed']} command(s) could not be written; last: ${outboxFailure}\n`);
+        io.err(`error: ${summary.outcomes['outbox-failed']} command(s) could not be written; last: ${escapeControl(outboxFailure)}\n`);
         return 2;
       }),
     );
 
   withCommonOptions(program.command('trigger').description('put one export command on the queue, as operators did by hand'))
-    .requiredOption('--office <code>', 'local office code, e.g. SEV')
-    .option('--type <type>', 'APP or DNC', 'APP')
-    .requiredOption('--date <date>', 'run date YYYY-MM-DD')
+    .addOption(new Option('--office <code>', 'local office code, e.g. SEV').argParser(parsedBy(oneOffice, '--office')).makeOptionMandatory())
+    .addOption(new Option('--type <type>', 'APP or DNC').argParser(typeOf).default('APP'))
+    .addOption(new Option('--date <date>', 'run date YYYY-MM-DD').argParser(parsedBy(isoDate, '--date')).makeOptionMandatory())
     .action(
-      withContext<{ office: string; type: string; date: string }>(io, setExitCode, async (options, context) => {
-        const [office] = officesOf(options.office);
-        const command = burstCommands(typeOf(options.type), isoDate(options.date, '--date'), context.newId, [office!])[0]!;
+      withContext<{ office: OfficeCode; type: FileType; date: IsoDate }>(io, setExitCode, async (options, context) => {
+        const command = burstCommands(options.type, options.date, context.newId, [options.office])[0]!;
         await context.broker.publish(command);
         io.out(`published ${command.type} command for ${command.localOffice} ${command.runDate} (correlationId ${command.correlationId})\n`);
         await consumeIfInProcess(context, options, io);
@@ -113,52 +129,70 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
     );
 
   withCommonOptions(program.command('schedule').description('fire the daily burst: one command per office, all at once, as the cron does'))
-    .option('--date <date>', 'run date (default: today)')
+    .addOption(new Option('--date <date>', 'run date (default: today)').argParser(parsedBy(isoDate, '--date')))
     .addOption(new Option('--type <type>', 'which run').choices(['APP', 'DNC', 'all']).default('all'))
-    .option('--offices <codes>', 'comma-separated offices (default: all 13)')
-    .option('--daemon', 'stay up and fire every day at 14:00 (APP) and 15:00 (DNC) UTC, like the cron', false)
+    .addOption(new Option('--offices <codes>', 'comma-separated offices (default: all 13)').argParser(parsedBy(officesOf, '--offices')).default(OFFICE_CODES))
+    .option('--daemon', 'stay up and fire every day at 14:00 (APP) and 15:00 (DNC) in --time-zone, like the cron', false)
+    .addOption(new Option('--time-zone <zone>', 'with --daemon: the zone of 14:00 and 15:00').argParser(parsedBy(timeZoneOf, '--time-zone')).default(DEFAULT_TIME_ZONE))
     .action(
-      withContext<{ date?: string; type: string; offices?: string; daemon: boolean }>(io, setExitCode, async (options, context) => {
-        const offices = officesOf(options.offices);
-        if (options.daemon) return scheduleDaily(context, offices, io);
-        const runDate = options.date ? isoDate(options.date, '--date') : dateOf(systemClock.now());
-        const types: FileType[] = options.type === 'all' ? ['APP', 'DNC'] : [typeOf(options.type)];
-        const commands = types.flatMap((type) => burstCommands(type, runDate, context.newId, offices));
-        await Promise.all(commands.map((command) => context.broker.publish(command)));
-        io.out(`published ${commands.length} command(s) for ${runDate} (${types.join(', ')})\n`);
-        await consumeIfInProcess(context, options, io);
-        return 0;
-      }),
+      withContext<{ date?: IsoDate; type: string; offices: OfficeCode[]; daemon: boolean; timeZone: string }>(
+        io,
+        setExitCode,
+        async (options, context) => {
+          if (options.daemon) return scheduleDaily(context, options, io);
+          const runDate = options.date ?? dateOf(systemClock.now());
+          const types: FileType[] = options.type === 'all' ? ['APP', 'DNC'] : [typeOf(options.type)];
+          const commands = types.flatMap((type) => burstCommands(type, runDate, context.newId, options.offices));
+          await Promise.all(commands.map((command) => context.broker.publish(command)));
+          io.out(`published ${commands.length} command(s) for ${runDate} (${types.join(', ')})\n`);
+          await consumeIfInProcess(context, options, io);
+          return 0;
+        },
+        {
+          check: (options) => {
+            if (options.daemon && options.broker === 'memory') {
+              throw new CliError('--daemon publishes to a shared broker: pass --broker rabbitmq or sqs, and run consumers with esr-export run');
+            }
+          },
+        },
+      ),
     );
 
   withCommonOptions(program.command('audit').description('after the day\'s runs: list records still TO_EXPORT that missed their export or the day\'s run (exit 1 if any)'))
-    .requiredOption('--as-of <date>', 'audit date YYYY-MM-DD')
+    .addOption(new Option('--as-of <date>', 'audit date YYYY-MM-DD').argParser(parsedBy(isoDate, '--as-of')).makeOptionMandatory())
     .option('--json', 'JSON output', false)
     .action(
-      withContext<{ asOf: string; json: boolean }>(io, setExitCode, async (options, context) => {
-        const report = await auditStuckRecords(context.store, isoDate(options.asOf, '--as-of'));
-        if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
-        else io.out(renderAudit(report));
-        return report.stuck.length > 0 ? 1 : 0;
-      }),
+      withContext<{ asOf: IsoDate; json: boolean }>(
+        io,
+        setExitCode,
+        async (options, context) => {
+          const report = await auditStuckRecords(context.store, options.asOf);
+          if (options.json) io.out(`${jsonForTerminal(report)}\n`);
+          else io.out(renderAudit(report));
+          return report.stuck.length > 0 ? 1 : 0;
+        },
+        // An audit of an empty throwaway store would report "no stuck records": the alert would fail open.
+        { persistentStore: 'audit' },
+      ),
     );
 }
 
-async function scheduleDaily(context: EngineContext, offices: OfficeCode[], io: Io): Promise<number> {
-  if (context.broker.kind === 'memory') {
-    throw new CliError('--daemon publishes to a shared broker: pass --broker rabbitmq or sqs, and run consumers with esr-export run');
-  }
+async function scheduleDaily(context: EngineContext, options: { offices: OfficeCode[]; timeZone: string }, io: Io): Promise<number> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  io.err(`scheduling the daily runs on ${context.broker.kind} (APP 14:00, DNC 15:00 UTC); Ctrl-C stops\n`);
+  io.err(`scheduling the daily runs on ${context.broker.kind} (APP 14:00, DNC 15:00 ${options.timeZone}); Ctrl-C stops\n`);
+  const at = () => new Date(systemClock.now()).toISOString();
   const firings = await runDailySchedule({
     clock: abortableClock(controller.signal),
     publish: (command) => context.broker.publish(command),
     newId: context.newId,
-    offices,
+    offices: options.offices,
+    timeZone: options.timeZone,
     signal: controller.signal,
-    onFire: (type, runDate, count) => io.out(`${new Date(systemClock.now()).toISOString()} published ${count} ${type} command(s) for ${runDate}\n`),
+    onFire: (firing: Firing, count) => io.out(`${at()} published ${count} ${firing.type} command(s) for ${firing.runDate}\n`),
+    onPublishError: (firing, error, retryInMs) =>
+      io.err(`${at()} publishing the ${firing.type} burst for ${firing.runDate} failed (${escapeControl(error instanceof Error ? error.message : String(error))}); retrying in ${retryInMs} ms\n`),
   });
   process.off('SIGINT', stop).off('SIGTERM', stop);
   io.out(`stopped after ${firings} firing(s)\n`);
@@ -188,7 +222,7 @@ function renderAudit(report: Awaited<ReturnType<typeof auditStuckRecords>>): str
     lines.push(`  ${office}: ${count}`);
     const records = report.stuck.filter((r) => r.office === office);
     for (const record of records.slice(0, AUDIT_LINES_PER_OFFICE)) {
-      lines.push(`    ${record.kind.padEnd(7)} ${record.id} ${record.type} starts ${record.startDate}: ${record.reason}`);
+      lines.push(`    ${record.kind.padEnd(7)} ${escapeControl(record.id)} ${record.type} starts ${record.startDate}: ${escapeControl(record.reason)}`);
     }
     if (records.length > AUDIT_LINES_PER_OFFICE) lines.push(`    … and ${records.length - AUDIT_LINES_PER_OFFICE} more (--json lists all)`);
   }

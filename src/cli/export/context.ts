@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
+import { OperatingError } from '../../errors.js';
+import { escapeControl } from '../../text/escape.js';
+import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { nonNegativeInt, positiveInt } from '../options.js';
+import { nonNegativeInt, parsedBy, positiveInt } from '../options.js';
 import type { Broker, RetryConfig } from '../../engine/broker.js';
 import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
+import { QueueMismatchError, type ArgumentMismatch } from '../../brokers/rabbitmq/mismatch.js';
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
@@ -22,10 +26,14 @@ export interface CommonOptions {
   outbox: string;
   retry: 'none' | 'budget';
   rabbitmqRetry: 'quorum-delivery-limit' | 'wait-queue';
-  maxDeliveries: string;
-  retryDelayMs: string;
+  rabbitmqConnectTimeout: number;
+  maxDeliveries: number;
+  retryDelayMs: number;
   log: boolean;
 }
+
+/** The default bound on connecting to RabbitMQ, attempts and waits together. */
+const CONNECT_TIMEOUT_MS = 20_000;
 
 /** Options every engine command shares: where the broker, the store and the files are. */
 export function withCommonOptions(command: Command): Command {
@@ -42,22 +50,62 @@ export function withCommonOptions(command: Command): Command {
     .option('--outbox <dir>', 'folder the ESR files are written to', 'outbox')
     .addOption(new Option('--retry <mode>', 'retry of failed commands (none replays 2021)').choices(['none', 'budget']).default('budget'))
     .addOption(
-      new Option('--rabbitmq-retry <mechanism>', 'how RabbitMQ carries out the budget')
+      new Option('--rabbitmq-retry <mechanism>', 'with --broker rabbitmq: how RabbitMQ carries out the budget')
         .choices(['quorum-delivery-limit', 'wait-queue'])
         .default('quorum-delivery-limit'),
     )
-    .option('--max-deliveries <n>', 'deliveries before a command is dead-lettered', '20')
-    .option('--retry-delay-ms <ms>', 'delay between deliveries', '1000')
+    .addOption(
+      new Option('--rabbitmq-connect-timeout <ms>', 'with --broker rabbitmq: give up connecting after this long (attempts and waits together)')
+        .argParser(parsedBy(positiveInt, '--rabbitmq-connect-timeout'))
+        .default(CONNECT_TIMEOUT_MS),
+    )
+    .addOption(new Option('--max-deliveries <n>', 'deliveries before a command is dead-lettered').argParser(parsedBy(positiveInt, '--max-deliveries')).default(20))
+    .addOption(new Option('--retry-delay-ms <ms>', 'delay between deliveries').argParser(parsedBy(nonNegativeInt, '--retry-delay-ms')).default(1000))
     .option('--log', 'structured JSON logs on stderr', false);
 }
 
 function retryConfigOf(options: CommonOptions): RetryConfig {
   if (options.retry === 'none') return { mode: 'none' };
-  return {
-    mode: 'budget',
-    maxDeliveries: positiveInt(options.maxDeliveries, '--max-deliveries'),
-    delayMs: nonNegativeInt(options.retryDelayMs, '--retry-delay-ms'),
-  };
+  return { mode: 'budget', maxDeliveries: options.maxDeliveries, delayMs: options.retryDelayMs };
+}
+
+/** Options that only mean something on one broker: given on another, they are an error, never silently ignored. */
+const BROKER_OPTIONS: readonly { key: keyof CommonOptions; flag: string; broker: BrokerKind }[] = [
+  { key: 'amqpUrl', flag: '--amqp-url', broker: 'rabbitmq' },
+  { key: 'rabbitmqRetry', flag: '--rabbitmq-retry', broker: 'rabbitmq' },
+  { key: 'rabbitmqConnectTimeout', flag: '--rabbitmq-connect-timeout', broker: 'rabbitmq' },
+  { key: 'endpoint', flag: '--endpoint', broker: 'sqs' },
+  { key: 'region', flag: '--region', broker: 'sqs' },
+];
+
+function checkBrokerOptions(command: Command, options: CommonOptions): void {
+  for (const { key, flag, broker } of BROKER_OPTIONS) {
+    if (command.getOptionValueSource(key) === 'cli' && options.broker !== broker) {
+      throw new CliError(`${flag} needs --broker ${broker} (this command runs on the ${options.broker} broker)`);
+    }
+  }
+}
+
+/** Stores that outlive the command: what a command reading earlier runs' state needs. */
+function checkPersistentStore(options: CommonOptions, what: string): void {
+  if (!options.state && !options.mongodbUri) {
+    throw new CliError(`${what} reads the store the runs wrote: pass --state FILE (SQLite) or --mongodb-uri URI (or set MONGODB_URI); an empty in-memory store would report nothing`);
+  }
+}
+
+/** How to keep the existing value of a mismatched queue argument with this command's options. */
+function existingValueHint({ argument, existing }: ArgumentMismatch): string | null {
+  if (argument === 'x-delivery-limit' && existing !== null) return `--max-deliveries ${Number(existing) + 1}`; // deliveryLimitFor, inverted
+  if (argument === 'x-message-ttl' && existing !== null) return `--retry-delay-ms ${existing}`;
+  if (argument === 'x-queue-type') return existing === 'quorum' ? '--rabbitmq-retry quorum-delivery-limit' : '--rabbitmq-retry wait-queue';
+  if (argument.startsWith('x-dead-letter-') && existing === null) return '--retry none';
+  return null;
+}
+
+function explainSetupFailure(error: unknown): unknown {
+  if (!(error instanceof QueueMismatchError)) return error;
+  const hint = existingValueHint(error.mismatch);
+  return new CliError(hint ? `${error.message} (${hint})` : error.message, 2, { cause: error });
 }
 
 export interface EngineContext {
@@ -71,20 +119,30 @@ export interface EngineContext {
   close(): Promise<void>;
 }
 
+/** Opens the store, then the broker; whatever fails, what was opened is closed again (an open connection would keep the process alive). */
 async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
   const log = options.log ? jsonLogger(writeErr, systemClock.now) : silentLogger;
   const { store, description, closeStore } = await openConfiguredStore(options);
-  const broker = await createBroker({
-    kind: options.broker,
-    amqpUrl: options.amqpUrl,
-    sqsEndpoint: options.endpoint,
-    region: options.region,
-    retry: retryConfigOf(options),
-    rabbitMechanism: options.rabbitmqRetry,
-    clock: systemClock,
-    log,
-  });
-  await broker.setup();
+  let broker: Broker | null = null;
+  try {
+    broker = await createBroker({
+      kind: options.broker,
+      amqpUrl: options.amqpUrl,
+      sqsEndpoint: options.endpoint,
+      region: options.region,
+      retry: retryConfigOf(options),
+      rabbitMechanism: options.rabbitmqRetry,
+      connectTimeoutMs: options.rabbitmqConnectTimeout,
+      progress: (line) => writeErr(`${line}\n`),
+      clock: systemClock,
+      log,
+    });
+    await broker.setup();
+  } catch (error) {
+    await broker?.close().catch(() => undefined);
+    await closeStore().catch(() => undefined);
+    throw explainSetupFailure(error);
+  }
   return {
     store,
     storeDescription: description,
@@ -99,24 +157,47 @@ async function openContext(options: CommonOptions, writeErr: (text: string) => v
   };
 }
 
+/** A file SQLite cannot open (no such folder, a directory, not a database) is the user's to fix: one line naming the option. */
+function openSqlite(file: string): SqliteStore {
+  try {
+    return SqliteStore.open(file);
+  } catch (error) {
+    if (error instanceof OperatingError) throw error;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new CliError(`--state ${escapeControl(file)}: cannot open the SQLite store: ${reason}`, 2, { cause: error });
+  }
+}
+
 async function openConfiguredStore(options: CommonOptions) {
   if (options.state && !options.mongodbUri) {
-    const store = SqliteStore.open(options.state);
+    const store = openSqlite(options.state);
     return { store: store as Store, description: store.describe(), closeStore: () => store.close() };
   }
-  // An embedded server would forget everything when this command exits: only a real MongoDB or memory here.
-  const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, embedded: false, env: {} });
+  const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, env: {} });
   const description = options.mongodbUri ? opened.description : 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)';
   return { store: opened.store, description, closeStore: () => opened.stop() };
 }
 
 type Action<T> = (options: T & CommonOptions, context: EngineContext, args: string[]) => Promise<number>;
 
-/** A commander action that opens the engine context, runs, and always closes it. */
-export function withContext<T>(io: Io, setExitCode: (code: number) => void, action: Action<T>) {
+export interface ContextNeeds<T> {
+  /** Refuse to run on a throwaway in-memory store (name of the command in the message). */
+  persistentStore?: string;
+  /** Checks across options, run before anything is opened. */
+  check?: (options: T & CommonOptions) => void;
+}
+
+/**
+ * A commander action that checks the options (all before anything is opened or declared), opens
+ * the engine context, runs, and always closes it.
+ */
+export function withContext<T>(io: Io, setExitCode: (code: number) => void, action: Action<T>, needs: ContextNeeds<T> = {}) {
   return async (...received: unknown[]) => {
     const command = received.at(-1) as Command;
     const options = command.opts() as T & CommonOptions;
+    checkBrokerOptions(command, options);
+    if (needs.persistentStore) checkPersistentStore(options, needs.persistentStore);
+    needs.check?.(options);
     const context = await openContext(options, io.err);
     try {
       setExitCode(await action(options, context, command.args));

@@ -63,7 +63,10 @@ export class FolderOutbox implements Outbox {
   }
 
   private async open(): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+    await mkdir(this.directory, { recursive: true }).catch((error: unknown) => {
+      // mkdir -p on an existing file (e.g. /dev/null) says EEXIST, which would read as "nothing wrong".
+      throw errnoOf(error) === 'EEXIST' ? Object.assign(new Error('ENOTDIR: exists and is not a folder'), { code: 'ENOTDIR' }) : error;
+    });
     for (const name of await readdir(this.directory)) {
       const pid = TEMP_NAME.exec(name)?.[1];
       if (pid !== undefined && (Number(pid) === process.pid || isDead(Number(pid)))) {

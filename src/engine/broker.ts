@@ -1,5 +1,5 @@
 import type { ExportCommand } from '../domain/command.js';
-import type { Outcome } from '../engine/outcome.js';
+import type { Outcome } from './outcome.js';
 
 /** One delivery of a command message, as the consumer sees it. */
 export interface Delivery {
