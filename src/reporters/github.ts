@@ -1,7 +1,7 @@
 import type { Finding, Report } from '../evaluate/report.js';
 import { reporter as markdown } from './markdown.js';
 import type { Reporter } from './reporter.js';
-import { headline, problems } from './text.js';
+import { escapedReport, headline, problems } from './text.js';
 
 /** GitHub shows at most 10 error and 10 warning annotations per step (and 10 notices): the rest go to the summary. */
 export const ANNOTATIONS_PER_LEVEL = 10;
@@ -20,8 +20,9 @@ function levelOf(finding: Finding): Level {
 }
 
 function annotation(finding: Finding, level: Level): string {
+  const anchor = finding.queueLocation ?? finding.location;
   const properties = [
-    ...(finding.location ? [`file=${escapeProperty(finding.location.file)}`, `line=${finding.location.line}`] : []),
+    ...(anchor ? [`file=${escapeProperty(anchor.file)}`, `line=${anchor.line}`] : []),
     `title=${escapeProperty(`${finding.policy}: ${finding.queue} ${finding.check} (${finding.env})`)}`,
   ];
   const message = [finding.message, `expected ${finding.expected}; actual ${finding.actual}`, ...(finding.waiver ? [`waived until ${finding.waiver.expires}: ${finding.waiver.reason}`] : []), ...(finding.fix ? [`fix: ${finding.fix}`] : [])].join('\n');
@@ -30,7 +31,8 @@ function annotation(finding: Finding, level: Level): string {
 
 /** Workflow commands on stdout: annotations up to GitHub's limits, then one notice counting the rest. */
 export const reporter: Reporter = {
-  render(report) {
+  render(raw) {
+    const report = escapedReport(raw);
     const used: Record<Level, number> = { error: 0, warning: 0, notice: 0 };
     const lines: string[] = [];
     let skipped = 0;

@@ -1,6 +1,6 @@
 import type { Finding, Status } from '../evaluate/report.js';
 import type { Reporter } from './reporter.js';
-import { headline, problems, where } from './text.js';
+import { escapedReport, headline, problems, where } from './text.js';
 
 const ICON: Record<Status, string> = { pass: '✅', fail: '❌', error: '⛔', waived: '⚠️' };
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', '<br>');
@@ -21,7 +21,8 @@ function detail(finding: Finding): string[] {
 }
 
 export const reporter: Reporter = {
-  render(report) {
+  render(raw) {
+    const report = escapedReport(raw);
     const lines = [
       `## ${headline(report)}`,
       '',

@@ -3,6 +3,19 @@ import type { Report } from '../evaluate/report.js';
 export interface RenderOptions {
   /** ANSI colours (table only): on a TTY unless NO_COLOR is set. */
   color: boolean;
+  /** Shorten long cells (table only): for a terminal; never when writing to a file or a pipe. */
+  clip?: boolean;
+  /** The folder file paths are made relative to (SARIF `%SRCROOT%`); absent: paths as found. */
+  root?: string;
+  /** When and where the run happened (JUnit `timestamp`, `time`, `hostname`); absent: not stated. */
+  run?: RunInfo;
+}
+
+export interface RunInfo {
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  seconds: number;
+  hostname: string;
 }
 
 /** A pure function of the report: never prints, never mutates its input. */

@@ -1,17 +1,17 @@
 import { createColors } from 'picocolors';
 import type { Finding, Status } from '../evaluate/report.js';
 import type { Reporter } from './reporter.js';
-import { headline, problems, where } from './text.js';
+import { escapedReport, headline, problems, where } from './text.js';
 
 const LABEL: Record<Status, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', waived: 'WAIVED' };
 const HEADER = ['STATUS', 'SEVERITY', 'POLICY', 'QUEUE', 'CHECK', 'ACTUAL'];
 
-/** The table shows the gist; the details below it (and every other format) carry the whole text. */
+/** On a terminal the table shows the gist (the details below carry the whole text); into a file or a pipe, never cut. */
 const ACTUAL_MAX = 72;
-const clip = (text: string): string => (text.length > ACTUAL_MAX ? `${text.slice(0, ACTUAL_MAX - 1)}…` : text);
+const clipped = (text: string): string => (text.length > ACTUAL_MAX ? `${text.slice(0, ACTUAL_MAX - 1)}…` : text);
 
-function row(finding: Finding): string[] {
-  return [LABEL[finding.status], finding.severity, finding.policy, finding.queue, finding.check, clip(finding.actual)];
+function row(finding: Finding, clip: boolean): string[] {
+  return [LABEL[finding.status], finding.severity, finding.policy, finding.queue, finding.check, clip ? clipped(finding.actual) : finding.actual];
 }
 
 function pad(cells: string[], widths: number[]): string {
@@ -19,10 +19,11 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 export const reporter: Reporter = {
-  render(report, options) {
+  render(raw, options) {
+    const report = escapedReport(raw);
     const colors = createColors(options.color);
     const paint: Record<Status, (text: string) => string> = { pass: colors.green, fail: colors.red, error: colors.magenta, waived: colors.yellow };
-    const rows = report.findings.map(row);
+    const rows = report.findings.map((finding) => row(finding, options.clip === true));
     const widths = HEADER.map((_, column) => Math.max(...[HEADER, ...rows].map((cells) => (cells[column] ?? '').length)));
     const lines = [colors.bold(pad(HEADER, widths))];
     report.findings.forEach((finding, index) => {
