@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import {
   MongoBulkWriteError,
   MongoClient,
@@ -21,8 +20,25 @@ import type { Batch, BatchState, CounterValue, RecordQuery, Store } from './stor
  * The MongoDB store. One `records` collection holds both record types (APP and DNC, told apart by
  * `type`): every Store operation is type-agnostic (claim by ids, mark by batch), so two collections
  * would turn each of them into two calls. `_id` is the record id; it never leaves this file.
+ *
+ * Every decision two writers can race for is an insert under a unique index (`claims`,
+ * `batchStates`, `counterVersions`), never a conditional update: FerretDB 1.x applies updates as
+ * read, change, write without isolation, so two `updateOne({version: 3}, …)` or `$inc` on one
+ * document can both succeed there (measured: duplicate `$inc` values). A unique index holds on
+ * every MongoDB-compatible server.
  */
-export const COLLECTIONS = { records: 'records', batches: 'batches', counters: 'counters' } as const;
+export const COLLECTIONS = {
+  records: 'records',
+  batches: 'batches',
+  /** One document per claimed record, `_id` = record id: the first batch to insert it owns the record. */
+  claims: 'claims',
+  /** One document per batch state reached after creation, `_id` = `KEY>STATE`: the first to insert it made the move. */
+  batchStates: 'batchStates',
+  /** One document per counter version, `_id` = `NAME:VERSION`: the first to insert version n+1 wrote it. */
+  counterVersions: 'counterVersions',
+  /** Counters as written before the version log (`{_id: name, value, version}`); read when a counter has no versions yet. */
+  legacyCounters: 'counters',
+} as const;
 
 export const DEFAULT_DB_NAME = 'esrExport';
 
@@ -34,6 +50,25 @@ interface CounterDocument {
   value: number;
   version: number;
 }
+interface CounterVersionDocument extends CounterDocument {
+  name: string;
+}
+interface ClaimDocument {
+  _id: string;
+  batchKey: string;
+}
+interface BatchStateDocument {
+  _id: string;
+  key: string;
+  state: BatchState;
+}
+
+/** The order batches move in; a batch's state is the furthest one it reached. */
+const BATCH_STATE_ORDER: readonly BatchState[] = ['open', 'written', 'complete'];
+const furthest = (a: BatchState, b: BatchState) => (BATCH_STATE_ORDER.indexOf(a) >= BATCH_STATE_ORDER.indexOf(b) ? a : b);
+
+/** How many times the atomic counter retries after losing a version to a concurrent writer. */
+const INCREMENT_ATTEMPTS = 1_000;
 
 const DUPLICATE_KEY = 11000;
 const WRITE_CONFLICT = 112;
@@ -118,9 +153,16 @@ function toRecord(document: RecordDocument): ExportRecord {
   return { id: _id, ...rest } as ExportRecord;
 }
 
-function toBatch(document: Batch & { _id?: unknown }): Batch {
+function toBatch(document: Batch & { _id?: unknown }, reached: readonly BatchState[] = []): Batch {
   const { _id, ...batch } = document;
-  return batch;
+  return { ...batch, state: reached.reduce(furthest, batch.state) };
+}
+
+/** True when every error of an unordered bulk insert is a duplicate key (the inserts that lost a race). */
+function onlyDuplicates(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return false;
+  const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
 }
 
 function recordFilter(query: RecordQuery): Filter<RecordDocument> {
@@ -133,8 +175,14 @@ function recordFilter(query: RecordQuery): Filter<RecordDocument> {
   return filter as Filter<RecordDocument>;
 }
 
+/** The database a connection string names (`mongodb://host/NAME?…`), if any: it wins over the default. */
+export function databaseInUri(uri: string): string | null {
+  const path = uri.replace(/^mongodb(\+srv)?:\/\/[^/?]*/, '').replace(/^\//, '').split('?')[0] ?? '';
+  return path === '' ? null : decodeURIComponent(path);
+}
+
 export interface MongoStoreOptions {
-  /** Database name; default `esrExport`. */
+  /** Database name; default: the one the connection string names, else `esrExport`. */
   dbName?: string;
   /** How long an operation waits for a usable server before it fails as unavailable; default 5,000 ms. */
   serverSelectionTimeoutMS?: number;
@@ -149,7 +197,12 @@ export class MongoStore implements Store {
   private readonly db: Db;
   private readonly records: Collection<RecordDocument>;
   private readonly batches: Collection<Batch>;
-  private readonly counters: Collection<CounterDocument>;
+  private readonly claims: Collection<ClaimDocument>;
+  private readonly batchStates: Collection<BatchStateDocument>;
+  private readonly counterVersions: Collection<CounterVersionDocument>;
+  private readonly legacyCounters: Collection<CounterDocument>;
+  /** The last increment queued per counter in this process. */
+  private readonly incrementQueues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly client: MongoClient,
@@ -158,7 +211,10 @@ export class MongoStore implements Store {
     this.db = client.db(dbName);
     this.records = this.db.collection<RecordDocument>(COLLECTIONS.records);
     this.batches = this.db.collection<Batch>(COLLECTIONS.batches);
-    this.counters = this.db.collection<CounterDocument>(COLLECTIONS.counters);
+    this.claims = this.db.collection<ClaimDocument>(COLLECTIONS.claims);
+    this.batchStates = this.db.collection<BatchStateDocument>(COLLECTIONS.batchStates);
+    this.counterVersions = this.db.collection<CounterVersionDocument>(COLLECTIONS.counterVersions);
+    this.legacyCounters = this.db.collection<CounterDocument>(COLLECTIONS.legacyCounters);
   }
 
   /** Connects (failing as `StoreUnavailableError` when no server answers) and returns the store. */
@@ -167,7 +223,7 @@ export class MongoStore implements Store {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
       ignoreUndefined: true,
     });
-    const store = new MongoStore(client, options.dbName);
+    const store = new MongoStore(client, options.dbName ?? databaseInUri(uri) ?? DEFAULT_DB_NAME);
     try {
       await store.call('connect', () => client.connect());
     } catch (error) {
@@ -199,6 +255,9 @@ export class MongoStore implements Store {
       await this.records.createIndex({ status: 1, startDate: 1 }, { name: 'byStatusAndStart' });
       await this.batches.createIndex({ key: 1 }, { name: 'key', unique: true });
       await this.batches.createIndex({ type: 1, office: 1, state: 1 }, { name: 'unfinished' });
+      await this.claims.createIndex({ batchKey: 1 }, { name: 'byBatch' });
+      await this.batchStates.createIndex({ key: 1 }, { name: 'byKey' });
+      await this.counterVersions.createIndex({ name: 1, version: -1 }, { name: 'latest' });
     });
   }
 
@@ -246,15 +305,32 @@ export class MongoStore implements Store {
     return documents.map((document) => toRecord(document as RecordDocument)).sort(byId);
   }
 
+  /**
+   * Each id's claim is an insert into `claims` under its unique `_id`: of two batches racing for a
+   * record exactly one inserts it. Only then does the owner set the record's batchKey (a crash in
+   * between is repaired by the owner's next claim, which finds its claim and sets it again).
+   */
   async claimRecords(batchKey: string, ids: readonly string[]): Promise<number> {
     const unique = [...new Set(ids)];
+    if (unique.length === 0) return 0;
     return this.call('claimRecords', async () => {
-      // Each document's update is atomic, so of two batches racing for a record exactly one sets it.
-      await this.records.updateMany(
-        { _id: { $in: unique }, status: 'TO_EXPORT', batchKey: null } as Filter<RecordDocument>,
-        { $set: { batchKey } },
-      );
-      return this.records.countDocuments({ _id: { $in: unique }, status: 'TO_EXPORT', batchKey } as Filter<RecordDocument>);
+      const claimable = await this.records
+        .find({ _id: { $in: unique }, status: 'TO_EXPORT', batchKey: { $in: [null, batchKey] } } as Filter<RecordDocument>, {
+          projection: { _id: 1 },
+        })
+        .toArray();
+      const candidates = claimable.map((document) => document._id);
+      if (candidates.length === 0) return 0;
+      try {
+        await this.claims.insertMany(candidates.map((_id) => ({ _id, batchKey })), { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error; // a duplicate is a record claimed before, by us or by another batch
+      }
+      const ours = (await this.claims.find({ _id: { $in: candidates }, batchKey }, { projection: { _id: 1 } }).toArray()).map((c) => c._id);
+      if (ours.length > 0) {
+        await this.records.updateMany({ _id: { $in: ours }, batchKey: null } as Filter<RecordDocument>, { $set: { batchKey } });
+      }
+      return ours.length;
     });
   }
 
@@ -268,20 +344,37 @@ export class MongoStore implements Store {
   }
 
   async findBatch(key: string): Promise<Batch | null> {
-    const document = await this.call('findBatch', () => this.batches.findOne({ key }));
-    return document ? toBatch(document) : null;
+    return this.call('findBatch', async () => {
+      const document = await this.batches.findOne({ key });
+      return document ? toBatch(document, (await this.statesReached([key])).get(key)) : null;
+    });
   }
 
   async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
-    const documents = await this.call('findUnfinishedBatches', () =>
-      this.batches.find({ type, office, state: { $ne: 'complete' } }).toArray(),
-    );
-    return documents.map(toBatch).sort(byKey);
+    return this.call('findUnfinishedBatches', async () => {
+      // The `state` field trails the state log only after a crash between the two writes: check the log.
+      const documents = await this.batches.find({ type, office, state: { $ne: 'complete' } }).toArray();
+      const reached = await this.statesReached(documents.map((d) => d.key));
+      return documents.map((d) => toBatch(d, reached.get(d.key))).filter((b) => b.state !== 'complete').sort(byKey);
+    });
   }
 
   async listBatches(): Promise<Batch[]> {
-    const documents = await this.call('listBatches', () => this.batches.find({}).toArray());
-    return documents.map(toBatch).sort(byKey);
+    return this.call('listBatches', async () => {
+      const documents = await this.batches.find({}).toArray();
+      const reached = await this.statesReached(documents.map((d) => d.key));
+      return documents.map((d) => toBatch(d, reached.get(d.key))).sort(byKey);
+    });
+  }
+
+  /** The states each batch has reached after creation, from the state log. */
+  private async statesReached(keys: readonly string[]): Promise<Map<string, BatchState[]>> {
+    const reached = new Map<string, BatchState[]>();
+    if (keys.length === 0) return reached;
+    for (const { key, state } of await this.batchStates.find({ key: { $in: [...keys] } }).toArray()) {
+      reached.set(key, [...(reached.get(key) ?? []), state]);
+    }
+    return reached;
   }
 
   async createBatch(batch: Batch): Promise<'created' | 'exists'> {
@@ -297,71 +390,96 @@ export class MongoStore implements Store {
     });
   }
 
+  /**
+   * The move is an insert of `KEY>TO` into the state log (unique `_id`): of two handlers advancing
+   * one batch, exactly one inserts it. The batch's `state` field follows, for queries.
+   */
   async advanceBatch(key: string, from: BatchState, to: BatchState): Promise<boolean> {
     return this.call('advanceBatch', async () => {
-      const result = await this.batches.updateOne({ key, state: from }, { $set: { state: to } });
-      return result.matchedCount === 1;
+      const document = await this.batches.findOne({ key });
+      if (!document || toBatch(document, (await this.statesReached([key])).get(key)).state !== from) return false;
+      try {
+        await this.batchStates.insertOne({ _id: `${key}>${to}`, key, state: to });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+      await this.batches.updateOne({ key }, { $set: { state: to } });
+      return true;
     });
   }
 
   async readCounter(name: string): Promise<CounterValue> {
-    const document = await this.call('readCounter', () => this.counters.findOne({ _id: name }));
-    return document ? { value: document.value, version: document.version } : { value: 0, version: 0 };
+    return this.call('readCounter', () => this.latestCounter(name));
+  }
+
+  /** The counter's latest version, or the counter as written before the version log, or {0, 0}. */
+  private async latestCounter(name: string, session?: ClientSession): Promise<CounterValue> {
+    const [latest] = await this.counterVersions.find({ name }, { session }).sort({ version: -1 }).limit(1).toArray();
+    if (latest) return { value: latest.value, version: latest.version };
+    const legacy = await this.legacyCounters.findOne({ _id: name }, { session });
+    return legacy ? { value: legacy.value, version: legacy.version } : { value: 0, version: 0 };
+  }
+
+  /** Inserts version `expectedVersion + 1` if the latest is still `expectedVersion`; false when another writer got there first. */
+  private async writeVersion(name: string, expectedVersion: number, value: number, session?: ClientSession): Promise<boolean> {
+    if ((await this.latestCounter(name, session)).version !== expectedVersion) return false;
+    return this.insertVersion(name, expectedVersion + 1, value, session);
+  }
+
+  /** Inserts the counter's `version`; false when it exists (another writer got there first). Inside a transaction that is a conflict. */
+  private async insertVersion(name: string, version: number, value: number, session?: ClientSession): Promise<boolean> {
+    try {
+      await this.counterVersions.insertOne({ _id: `${name}:${version}`, name, version, value }, { session });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error) && !session) return false;
+      throw error;
+    }
   }
 
   async compareAndSetCounter(name: string, expectedVersion: number, value: number): Promise<boolean> {
-    return this.call('compareAndSetCounter', async () => {
-      if (expectedVersion === 0) {
-        try {
-          await this.counters.insertOne({ _id: name, value, version: 1 });
-          return true;
-        } catch (error) {
-          if (isDuplicateKeyError(error)) return false; // someone created it first
-          throw error;
-        }
-      }
-      const result = await this.counters.updateOne(
-        { _id: name, version: expectedVersion },
-        { $set: { value }, $inc: { version: 1 } },
-      );
-      return result.matchedCount === 1;
-    });
+    return this.call('compareAndSetCounter', () => this.writeVersion(name, expectedVersion, value));
   }
 
+  /**
+   * Read the latest version and write the next, again until no one else wrote it first: conflicts
+   * never reach the caller. Increments from this process queue up per counter, so the races left
+   * are with other processes (n racers cost O(n²) round trips; 100 in one process would take seconds).
+   */
   async incrementCounter(name: string): Promise<number> {
-    return this.call('incrementCounter', async () => {
-      try {
-        return await this.incrementOnce(name);
-      } catch (error) {
-        // Two upserts of a missing counter can both try the insert; the loser's retry is a plain update.
-        if (isDuplicateKeyError(error)) return this.incrementOnce(name);
-        throw error;
-      }
-    });
+    const previous = this.incrementQueues.get(name) ?? Promise.resolve();
+    const next = previous.then(() => this.call('incrementCounter', () => this.incrementNow(name)));
+    const settled = next.catch(() => undefined);
+    this.incrementQueues.set(name, settled);
+    void settled.then(() => this.incrementQueues.get(name) === settled && this.incrementQueues.delete(name));
+    return next;
   }
 
-  private async incrementOnce(name: string): Promise<number> {
-    const document = await this.counters.findOneAndUpdate(
-      { _id: name },
-      { $inc: { value: 1, version: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    assert.ok(document, `upsert of counter ${name} returned no document`);
-    return document.value;
+  private async incrementNow(name: string): Promise<number> {
+    for (let attempt = 0; attempt < INCREMENT_ATTEMPTS; attempt++) {
+      const { value, version } = await this.latestCounter(name);
+      if (await this.insertVersion(name, version + 1, value + 1)) return value + 1;
+    }
+    throw new WriteConflictError(`counter ${name}: lost ${INCREMENT_ATTEMPTS} races in a row`);
   }
 
   /**
    * Read, then versioned write, inside one transaction. No automatic retry (not `withTransaction`):
-   * the conflict must reach the handler, which is what this strategy exists to model.
+   * the conflict must reach the handler, which is what this strategy exists to model. Needs a
+   * replica set; FerretDB 1.x refuses transactions.
    */
   async incrementCounterInTransaction(name: string): Promise<number> {
     return this.call('incrementCounterInTransaction', async () => {
       const session = this.client.startSession();
       try {
         session.startTransaction({ readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } });
-        const next = await this.incrementInSession(name, session);
+        const { value, version } = await this.latestCounter(name, session);
+        if (!(await this.insertVersion(name, version + 1, value + 1, session))) {
+          throw new WriteConflictError(`counter ${name}: version ${version} is stale`);
+        }
         await session.commitTransaction();
-        return next;
+        return value + 1;
       } catch (error) {
         if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
         if (error instanceof WriteConflictError || isUnavailableError(error) || !isTransactionConflict(error)) throw error;
@@ -370,21 +488,5 @@ export class MongoStore implements Store {
         await session.endSession();
       }
     });
-  }
-
-  private async incrementInSession(name: string, session: ClientSession): Promise<number> {
-    const current = await this.counters.findOne({ _id: name }, { session });
-    const next = (current?.value ?? 0) + 1;
-    if (current === null) {
-      await this.counters.insertOne({ _id: name, value: next, version: 1 }, { session });
-      return next;
-    }
-    const result = await this.counters.updateOne(
-      { _id: name, version: current.version },
-      { $set: { value: next }, $inc: { version: 1 } },
-      { session },
-    );
-    if (result.matchedCount !== 1) throw new WriteConflictError(`counter ${name}: version ${current.version} is stale`);
-    return next;
   }
 }

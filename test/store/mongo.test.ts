@@ -3,33 +3,30 @@ import { MongoClient, MongoServerError, MongoServerSelectionError, MongoTopology
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/store/errors.js';
 import { isUnavailableError, MongoStore } from '../../src/store/mongo.js';
-import { probeMongo } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { ALLOWED_SKIP_PREFIX, printSkip } from '../support/skip.js';
+import { mongoServerForTests } from './mongo-server.js';
 import { appRecord, batch, storeContract } from './store.contract.js';
 
-const probe = await probeMongo();
-const server = 'uri' in probe ? probe : null;
-if (!server) printSkip('MongoStore contract', 'unavailable' in probe ? probe.unavailable : 'no server');
+const server = await mongoServerForTests('MongoStore contract');
 
-describe.skipIf(server === null)(`${ALLOWED_SKIP_PREFIX} MongoStore on a real server`, () => {
+describe(`MongoStore on ${server.description}`, () => {
   // One database per test, dropped at the end: test files run in parallel against one server.
   const prefix = `esr_test_${randomUUID().slice(0, 8)}`;
   let opened = 0;
 
   afterAll(async () => {
-    if (!server) return;
     const client = new MongoClient(server.uri);
     try {
       const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
       for (const { name } of databases) if (name.startsWith(prefix)) await client.db(name).dropDatabase();
     } finally {
       await client.close();
-      await server.stop();
     }
   });
 
-  storeContract('MongoStore', () => MongoStore.connect(server!.uri, { dbName: `${prefix}_${++opened}` }));
+  storeContract('MongoStore', () => MongoStore.connect(server.uri, { dbName: `${prefix}_${++opened}` }), {
+    noTransactions: server.noTransactions,
+  });
 });
 
 /** No server needed: every method must fail as StoreUnavailableError, wrapped once, with the driver's error as cause. */

@@ -1,36 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/store/errors.js';
-import { openStore, probeMongo, redactUri } from '../../src/store/open-store.js';
+import { identifyMongoServer, openStore, redactUri } from '../../src/store/open-store.js';
+import { mongoServerForTests } from './mongo-server.js';
 import { appRecord } from './store.contract.js';
 
 describe('openStore', () => {
-  it('on this machine (no MONGODB_URI, no cached mongod binary) falls back to memory and says why', { timeout: 10_000 }, async () => {
-    const opened = await openStore({ env: {} });
+  it('without MONGODB_URI uses the in-memory store and says so, with the counter strategy', async () => {
+    const opened = await openStore({ env: {}, counter: 'optimistic' });
     try {
-      // Where mongodb-memory-server can download its binary it is used instead: both are stated.
-      expect(opened.description).toMatch(
-        /^(in-memory store \(no MONGODB_URI; mongodb-memory-server (has no cached MongoDB binary|could not start).+; counter strategy atomic\)|embedded MongoDB \(mongodb-memory-server, no MONGODB_URI; counter strategy atomic\))$/,
-      );
+      expect(opened.description).toBe('in-memory store (no MONGODB_URI; counter strategy optimistic)');
       await opened.store.insertRecords([appRecord('a')]);
       expect((await opened.store.findRecords({})).map((r) => r.id)).toEqual(['a']);
     } finally {
       await opened.stop();
     }
-  });
-
-  it('falls back when the embedded server does not start in time, naming the timeout and the counter strategy', async () => {
-    // Offline, the abandoned download fails a few seconds later and mongodb-memory-server logs it to stderr.
-    const opened = await openStore({ env: {}, embeddedDownload: true, embeddedTimeoutMs: 1, counter: 'optimistic' });
-    await opened.stop();
-    expect(opened.description).toMatch(
-      /^in-memory store \(no MONGODB_URI; mongodb-memory-server could not start within 1 ms \(.+\); counter strategy optimistic\)$/,
-    );
-  });
-
-  it('uses the in-memory store at once when the embedded server is disabled', async () => {
-    const opened = await openStore({ env: {}, embedded: false });
-    await opened.stop();
-    expect(opened.description).toBe('in-memory store (no MONGODB_URI; embedded server disabled; counter strategy atomic)');
   });
 
   it('an explicit MONGODB_URI that does not answer is an error, never a silent fallback', async () => {
@@ -43,11 +26,21 @@ describe('openStore', () => {
   });
 });
 
-describe('probeMongo', () => {
-  it('reports an unreachable MONGODB_URI with the reason, without its password', async () => {
-    const probe = await probeMongo({ env: { MONGODB_URI: 'mongodb://esr:secret@127.0.0.1:1/esr' } });
-    expect(probe).toEqual({ unavailable: expect.stringMatching(/^MONGODB_URI mongodb:\/\/\*\*\*@127\.0\.0\.1:1\/esr did not answer: /) });
-    expect(JSON.stringify(probe)).not.toContain('secret');
+describe('identifyMongoServer', () => {
+  it('asks the server of this test run what it is: FerretDB has no transactions, MongoDB says its topology', async () => {
+    const server = await mongoServerForTests('identifyMongoServer');
+    if (server.ferretdb) {
+      expect(server.description).toMatch(/^FerretDB v\d+\.\d+\.\d+ \(MongoDB wire version [\d.]+\) at mongodb:\/\//);
+      expect(server.noTransactions).toMatch(/^FerretDB v[\d.]+ does not run transactions/);
+    } else {
+      expect(server.description).toMatch(/^MongoDB \d+\.\d+\.\d+ \((replica set \S+|sharded|standalone)\) at mongodb/);
+    }
+  });
+
+  it('fails when nothing answers, within its 2 s server selection bound', async () => {
+    const started = Date.now();
+    await expect(identifyMongoServer('mongodb://127.0.0.1:1/')).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
