@@ -16,6 +16,8 @@ export interface LoadedEnvironment {
   environment: Environment;
   /** Every queue read, to resolve dead-letter targets that are not bound themselves. */
   queues: QueueSettings[];
+  /** Every queue read with its source: what selectors and the coverage report run over. */
+  read: ReadQueue[];
   /** Logical name → the real queue; undefined when no source has it. */
   bound: Map<string, BoundQueue | undefined>;
 }
@@ -40,5 +42,5 @@ export function bindQueues(environment: Environment, read: readonly ReadQueue[],
       found && { logical, source: found.source, settings: consumer ? { ...found.settings, consumer } : found.settings },
     );
   }
-  return { environment, queues: read.map((candidate) => candidate.settings), bound };
+  return { environment, queues: read.map((candidate) => candidate.settings), read: [...read], bound };
 }

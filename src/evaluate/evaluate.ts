@@ -1,11 +1,13 @@
-import type { CheckName, Checks, Policy } from '../policy/types.js';
+import type { CheckName, Checks, Policy, QueueSelector } from '../policy/types.js';
 import type { QueueSettings } from '../sources/queue-settings.js';
-import type { LoadedEnvironment } from './bind.js';
+import type { LoadedEnvironment, ReadQueue } from './bind.js';
 import { CHECKS, type Check, type CheckContext, type Verdict } from './checks/index.js';
+import type { CheckId } from './checks/registry.js';
+import { requiredVisibilitySeconds } from './checks/visibility-timeout.js';
 import { describeProvenance } from './effective.js';
 import { parityFindings } from './parity.js';
 import { fixFor, type Wanted } from './remediation.js';
-import { buildReport, type Finding, type Report } from './report.js';
+import { buildReport, type Finding, type Report, type UncoveredQueue } from './report.js';
 import { applyWaivers } from './waivers.js';
 
 export interface EvaluationInput {
@@ -17,22 +19,24 @@ export interface EvaluationInput {
   asOf: string;
   /** Findings made elsewhere (proofs by simulation) that belong in the same report. */
   extraFindings?: readonly Finding[];
+  /** A queue no policy covers fails the run (`--strict`); otherwise it is only listed in `report.notCovered`. */
+  strict?: boolean;
 }
 
 /** What a fix must set for a failed check: the policy's own minimums. */
-function wantedFor(checks: Checks, name: CheckName): Wanted {
-  switch (name) {
-    case 'retryBudget':
+function wantedFor(checks: Checks, id: CheckId): Wanted {
+  switch (id) {
+    case 'ESR-RETRY-001':
       return { maxDeliveries: checks.retryBudget?.minDeliveries ?? 1, deadLetter: true };
-    case 'retryDelay':
+    case 'ESR-RETRY-002':
       return { retryDelaySeconds: checks.retryDelay?.minSeconds ?? 1 };
-    case 'deadLetter':
+    case 'ESR-DLQ-001':
       return { deadLetter: true };
-    case 'visibilityTimeout': {
-      const config = checks.visibilityTimeout;
-      return { visibilityTimeoutSeconds: Math.ceil((config?.minHandlerTimeMultiple ?? 1) * (config?.handlerTimeSeconds ?? 30)) };
-    }
-    case 'consumerRetry': {
+    case 'ESR-DLQ-002':
+      return { deadLetterQueue: true };
+    case 'ESR-VIS-001':
+      return { visibilityTimeoutSeconds: Math.ceil(checks.visibilityTimeout === undefined ? 30 : requiredVisibilitySeconds(checks.visibilityTimeout)) };
+    case 'ESR-CONSUMER-001': {
       // A loss on failure is fixed on the queue (a dead-letter path); attempts and requeue in the consumer.
       const config = checks.consumerRetry;
       return {
@@ -41,23 +45,90 @@ function wantedFor(checks: Checks, name: CheckName): Wanted {
         ...(config?.requeueRejected === undefined ? {} : { consumerRequeueRejected: config.requeueRejected }),
       };
     }
+    default:
+      return {};
   }
 }
 
-function runCheck<Name extends CheckName>(name: Name, config: NonNullable<Checks[Name]>, queue: QueueSettings, context: CheckContext): Verdict | null {
-  return (CHECKS[name] as Check<NonNullable<Checks[Name]>>)(queue, config, context);
+function runCheck<Name extends CheckName>(run: Check<NonNullable<Checks[Name]>>, config: NonNullable<Checks[Name]>, queue: QueueSettings, context: CheckContext): Verdict | null {
+  return run(queue, config, context);
 }
 
-function policyFindings(policy: Policy, loaded: LoadedEnvironment): Finding[] {
-  const env = loaded.environment;
+interface Target {
+  /** The logical name, or the real queue's name for a selector match. */
+  label: string;
+  read: ReadQueue;
+  /** The policy line that brought the queue in, for the "exists" finding. */
+  line: number;
+}
+
+/** Every check of the policy on one queue; streams neither requeue nor dead-letter, so no check applies to them. */
+function queueFindings(policy: Policy, env: string, target: Target, context: CheckContext): Finding[] {
+  const { settings } = target.read;
+  const base = { policy: policy.name, env, queue: target.label, queueId: settings.id };
   const findings: Finding[] = [];
+  const locationOf = (name: CheckName) => ({ file: policy.file, line: policy.checkLines[name] ?? 1 });
+  if (settings.queueType !== 'stream') {
+    for (const name of Object.keys(policy.checks) as CheckName[]) {
+      const config = policy.checks[name];
+      if (!config) continue;
+      for (const { id, run } of CHECKS[name]) {
+        const verdict = runCheck(run as Check<typeof config>, config, settings, context);
+        if (!verdict) continue;
+        findings.push({
+          ...base,
+          check: id,
+          severity: config.severity,
+          status: verdict.status,
+          expected: verdict.expected,
+          actual: verdict.actual,
+          message: verdict.message,
+          source: `${target.read.source}: ${describeProvenance(verdict.from)}`,
+          location: locationOf(name),
+          ...(verdict.status === 'pass' ? {} : { fix: fixFor(settings, wantedFor(policy.checks, id), context.queues) }),
+        });
+      }
+    }
+  }
+  if (findings.length > 0) return findings;
+  // Role-aware checks all stood aside (a dead-letter queue, a stream): still show that it was found.
+  const why = settings.queueType === 'stream' ? 'a stream: no retry check applies (streams neither requeue nor dead-letter)' : `as a ${settings.role} queue none of the policy's checks apply to it`;
+  return [
+    {
+      ...base,
+      check: 'ESR-EXISTS-001',
+      severity: 'error',
+      status: 'pass',
+      expected: `queue ${settings.name} exists`,
+      actual: `exists (role ${settings.role}, ${settings.queueType})`,
+      message: `${settings.id} exists; ${why}`,
+      source: target.read.source,
+      location: { file: policy.file, line: target.line },
+    },
+  ];
+}
+
+/** RabbitMQ has vhosts; the selector's conditions must all hold. */
+export function selects(selector: QueueSelector, queue: QueueSettings): boolean {
+  return (
+    (selector.pattern === undefined || new RegExp(selector.pattern).test(queue.name)) &&
+    (selector.role === undefined || selector.role === queue.role) &&
+    (selector.vhost === undefined || selector.vhost === queue.vhost) &&
+    (selector.broker === undefined || selector.broker === queue.broker)
+  );
+}
+
+/** The queues a policy covers: bound logical names (old contract) and selector matches, each queue once. */
+function targetsOf(policy: Policy, loaded: LoadedEnvironment, findings: Finding[]): Target[] {
+  const env = loaded.environment;
+  const targets: Target[] = [];
   policy.appliesTo.forEach((logical, index) => {
     const base = { policy: policy.name, env: env.name, queue: logical };
     const binding = env.queues[logical];
     if (!binding) {
       findings.push({
         ...base,
-        check: 'binding',
+        check: 'ESR-BIND-001',
         severity: 'error',
         status: 'error',
         expected: `environment ${env.name} binds ${logical}`,
@@ -72,7 +143,7 @@ function policyFindings(policy: Policy, loaded: LoadedEnvironment): Finding[] {
     if (!bound) {
       findings.push({
         ...base,
-        check: 'exists',
+        check: 'ESR-EXISTS-001',
         severity: 'error',
         status: 'fail',
         expected: `queue ${binding.name} exists`,
@@ -84,54 +155,65 @@ function policyFindings(policy: Policy, loaded: LoadedEnvironment): Finding[] {
       });
       return;
     }
-    const before = findings.length;
-    for (const name of Object.keys(policy.checks) as CheckName[]) {
-      const config = policy.checks[name];
-      if (!config) continue;
-      const verdict = runCheck(name, config, bound.settings, { queues: loaded.queues });
-      if (!verdict) continue;
-      findings.push({
-        ...base,
-        check: name,
-        severity: config.severity,
-        status: verdict.status,
-        expected: verdict.expected,
-        actual: verdict.actual,
-        message: verdict.message,
-        source: `${bound.source}: ${describeProvenance(verdict.from)}`,
-        queueId: bound.settings.id,
-        ...(bound.settings.location ? { queueLocation: bound.settings.location } : {}),
-        location: { file: policy.file, line: policy.checkLines[name] ?? 1 },
-        ...(verdict.status === 'pass' ? {} : { fix: fixFor(bound.settings, wantedFor(policy.checks, name)) }),
-      });
-    }
-    if (findings.length === before) {
-      // Role-aware checks all stood aside (e.g. a dead-letter queue): still show that it was found.
-      findings.push({
-        ...base,
-        check: 'exists',
-        severity: 'error',
-        status: 'pass',
-        expected: `queue ${binding.name} exists`,
-        actual: `exists (role ${bound.settings.role}: no check of ${policy.name} applies)`,
-        message: `${bound.settings.id} exists; as a ${bound.settings.role} queue none of the policy's checks apply to it`,
-        source: bound.source,
-        queueId: bound.settings.id,
-        ...(bound.settings.location ? { queueLocation: bound.settings.location } : {}),
-        location: { file: policy.file, line: policy.appliesToLines[index] ?? 1 },
-      });
-    }
+    targets.push({ label: logical, read: bound, line: policy.appliesToLines[index] ?? 1 });
   });
-  return findings;
+  const taken = new Set(targets.map((target) => target.read.settings.id));
+  for (const { selector, line } of policy.selectors) {
+    for (const read of loaded.read) {
+      if (taken.has(read.settings.id) || !selects(selector, read.settings)) continue;
+      taken.add(read.settings.id);
+      targets.push({ label: read.settings.name, read, line });
+    }
+  }
+  return targets;
 }
 
-/** Policies × bound queues → findings, then parity, then waivers: one report, one exit code. */
+/** Queues read that no policy covers, nor as the dead-letter or wait queue of a covered one. */
+function uncovered(loaded: LoadedEnvironment, covered: readonly ReadQueue[]): UncoveredQueue[] {
+  const ids = new Set(covered.map((read) => read.settings.id));
+  const reached = new Set(
+    covered.flatMap((read) => (read.settings.deadLetterTarget.value?.resolvedQueues ?? []).map((name) => `${read.settings.broker}:${read.settings.vhost ?? ''}:${name}`)),
+  );
+  return loaded.read
+    .filter((read) => !ids.has(read.settings.id) && !reached.has(`${read.settings.broker}:${read.settings.vhost ?? ''}:${read.settings.name}`))
+    .map((read) => ({ queueId: read.settings.id, name: read.settings.name, role: read.settings.role, source: read.source }));
+}
+
+function coverageFinding(queue: UncoveredQueue, env: string): Finding {
+  return {
+    policy: 'coverage',
+    env,
+    queue: queue.name,
+    queueId: queue.queueId,
+    check: 'ESR-COVER-001',
+    severity: 'error',
+    status: 'fail',
+    expected: 'a policy covers every queue the sources find',
+    actual: `not covered (role ${queue.role})`,
+    message: `${queue.queueId} is not covered by any policy: no check was made (--strict)`,
+    source: queue.source,
+    fix: `# add it to a policy: appliesTo: [{ pattern: '^${queue.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$' }], or a broader pattern`,
+  };
+}
+
+/** Policies × the queues they cover → findings, then coverage, parity, waivers: one report, one exit code. */
 export function evaluate(input: EvaluationInput): Report {
   const env = input.target.environment.name;
-  const findings = [
-    ...input.policies.flatMap((policy) => policyFindings(policy, input.target)),
+  const context: CheckContext = { queues: input.target.queues };
+  const findings: Finding[] = [];
+  const covered: ReadQueue[] = [];
+  for (const policy of input.policies) {
+    for (const target of targetsOf(policy, input.target, findings)) {
+      covered.push(target.read);
+      findings.push(...queueFindings(policy, env, target, context));
+    }
+  }
+  const notCovered = uncovered(input.target, covered);
+  findings.push(
+    // listed in the report always; a failure of its own under --strict
+    ...(input.strict === true ? notCovered.map((queue) => coverageFinding(queue, env)) : []),
     ...(input.baseline ? parityFindings(input.baseline, input.target) : []),
     ...(input.extraFindings ?? []),
-  ];
-  return buildReport(env, input.baseline?.environment.name, applyWaivers(findings, input.policies, env, input.asOf));
+  );
+  return buildReport(env, input.baseline?.environment.name, applyWaivers(findings, input.policies, env, input.asOf), notCovered);
 }

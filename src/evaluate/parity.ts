@@ -110,14 +110,15 @@ export function parityFindings(baseline: LoadedEnvironment, target: LoadedEnviro
     const base = { policy: 'parity', env: env.name, queue: logical, severity: 'error' as const };
     const location = { file: env.queueLines[logical] === undefined ? baseline.environment.file : env.file, line: env.queueLines[logical] ?? baseline.environment.queueLines[logical] ?? 1 };
     if (!before) {
-      findings.push({ ...base, check: 'parity.exists', status: 'error', expected: `${logical} readable in ${baseline.environment.name}`, actual: 'not found', message: `cannot compare '${logical}': the baseline ${baseline.environment.name} has no such queue`, source: baseline.environment.file, location });
+      findings.push({ ...base, check: 'ESR-PARITY-002', status: 'error', expected: `${logical} readable in ${baseline.environment.name}`, actual: 'not found', message: `cannot compare '${logical}': the baseline ${baseline.environment.name} has no such queue`, source: baseline.environment.file, location });
       continue;
     }
     if (!after) {
       const bound = env.queues[logical] !== undefined;
       findings.push({
         ...base,
-        check: 'parity.exists',
+        check: 'ESR-PARITY-001',
+        setting: 'exists',
         status: 'fail',
         expected: `${logical} as in ${baseline.environment.name} (${before.settings.id})`,
         actual: bound ? 'not found' : 'not bound',
@@ -130,7 +131,8 @@ export function parityFindings(baseline: LoadedEnvironment, target: LoadedEnviro
     for (const loss of compareQueues(before.settings, after.settings)) {
       findings.push({
         ...base,
-        check: `parity.${loss.setting}`,
+        check: 'ESR-PARITY-001',
+        setting: loss.setting,
         status: loss.status,
         expected: `as in ${baseline.environment.name}: ${loss.baseline}`,
         actual: loss.target,
@@ -138,11 +140,11 @@ export function parityFindings(baseline: LoadedEnvironment, target: LoadedEnviro
         source: after.source,
         queueId: after.settings.id,
         location,
-        fix: fixFor(after.settings, loss.wanted),
+        fix: fixFor(after.settings, loss.wanted, target.queues),
       });
     }
-    if (!findings.some((finding) => finding.queue === logical && finding.check.startsWith('parity.'))) {
-      findings.push({ ...base, check: 'parity', status: 'pass', expected: `retry settings as in ${baseline.environment.name}`, actual: 'same or stronger', message: `${logical} keeps every retry/redrive setting of ${baseline.environment.name}`, source: after.source, queueId: after.settings.id, location });
+    if (!findings.some((finding) => finding.queue === logical && finding.policy === 'parity')) {
+      findings.push({ ...base, check: 'ESR-PARITY-001', status: 'pass', expected: `retry settings as in ${baseline.environment.name}`, actual: 'same or stronger', message: `${logical} keeps every retry/redrive setting of ${baseline.environment.name}`, source: after.source, queueId: after.settings.id, location });
     }
   }
   return findings;

@@ -32,7 +32,7 @@ export async function proveFindings(policies: readonly Policy[], env: string, pr
       const scenario = policy.provenBy ?? '';
       const request = { maxDeliveries: policy.checks.retryBudget?.minDeliveries ?? 1, delayMs: (policy.checks.retryDelay?.minSeconds ?? 0) * 1000 };
       const expected = `${scenario} resolves with ${request.maxDeliveries} deliveries, ${request.delayMs} ms apart`;
-      const base = { policy: policy.name, env, queue: policy.appliesTo.join(','), check: 'provenBy', severity: 'error' as const, expected, source: `esr-sim ${scenario}` };
+      const base = { policy: policy.name, env, queue: policy.appliesTo.join(','), check: 'ESR-PROVE-001', severity: 'error' as const, expected, source: `esr-sim ${scenario}` };
       const location = { file: policy.file, line: policy.provenByLine ?? 1 };
       try {
         const outcome = await prove(resolve(projectRoot, scenario), request);

@@ -1,10 +1,15 @@
+import { SQS_DEFAULTS } from '../semantics/sqs/queue-attributes.js';
+import { deliveryLimitFor } from '../semantics/rabbitmq/versions.js';
 import type { QueueSettings } from '../sources/queue-settings.js';
+import { queueNameFromArnOrUrl } from './checks/dead-letter.js';
 
 /** What a fix must set; only the fields a finding is about. */
 export interface Wanted {
   maxDeliveries?: number;
   retryDelaySeconds?: number;
   deadLetter?: boolean;
+  /** ESR-DLQ-002: the DLQ must match the queue's type and keep messages longer. */
+  deadLetterQueue?: boolean;
   /** The dead-letter exchange (RabbitMQ) or DLQ ARN (SQS) to use, e.g. the baseline's. */
   deadLetterName?: string;
   /** Where the value to restore came from (parity: the baseline's policy), as a comment. */
@@ -15,98 +20,234 @@ export interface Wanted {
   consumerRequeueRejected?: boolean;
 }
 
+/** The longest retention SQS allows: a new or fixed DLQ keeps messages this long. */
+const MAX_RETENTION_SECONDS = 1_209_600;
+const DAY_SECONDS = 86_400;
+
 const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 const regexEscape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const identifier = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_');
 
-/** The queue's current DLQ, or a placeholder ARN in the queue's region and account (from its URL or ARN) to replace. */
-function dlqArn(queue: QueueSettings, wanted: Wanted): string {
-  const existing = queue.deadLetterTarget.value?.name ?? wanted.deadLetterName;
-  if (existing) return existing;
-  const fromArn = /^arn:aws:sqs:([^:]+):([^:]+):/.exec(queue.id);
-  const fromUrl = /^https?:\/\/(?:sqs\.([a-z0-9-]+)\.amazonaws\.com|[^/]+)\/(\d+)\//.exec(queue.id);
-  const region = fromArn?.[1] ?? fromUrl?.[1] ?? '<region>';
-  const account = fromArn?.[2] ?? fromUrl?.[2] ?? '<account-id>';
-  return `arn:aws:sqs:${region}:${account}:${queue.name.replace(/\.fifo$/, '')}-dlq${queue.queueType === 'fifo' ? '.fifo' : ''}`;
+/** The queue's dead-letter queue among the queues read, when it exists. */
+function dlqOf(queue: QueueSettings, queues: readonly QueueSettings[]): QueueSettings | undefined {
+  const target = queue.deadLetterTarget.value;
+  if (target === null) return undefined;
+  if (queue.broker === 'sqs') {
+    const name = queueNameFromArnOrUrl(target.name);
+    return queues.find((other) => other.broker === 'sqs' && (other.id === target.name || other.name === name));
+  }
+  const routes = target.resolvedQueues ?? [];
+  return queues.find((other) => other.broker === 'rabbitmq' && other.vhost === queue.vhost && routes.includes(other.name) && other.name !== queue.name);
 }
 
-function rabbitmqFix(queue: QueueSettings, wanted: Wanted): string[] {
-  const definition: Record<string, string | number> = {};
-  // A quorum queue dead-letters when the delivery count exceeds the limit: limit + 1 deliveries.
-  if (wanted.maxDeliveries !== undefined) definition['delivery-limit'] = Math.max(0, wanted.maxDeliveries - 1);
-  if (wanted.deadLetter || wanted.maxDeliveries !== undefined) definition['dead-letter-exchange'] = queue.deadLetterTarget.value?.name || wanted.deadLetterName || `${queue.name}.dlx`;
-  const lines: string[] = [];
-  if (Object.keys(definition).length > 0) {
-    lines.push(
-      `rabbitmqctl set_policy --vhost ${shellQuote(queue.vhost ?? '/')} --apply-to queues --priority 10 ${shellQuote(`retry-${queue.name}`)} ${shellQuote(`^${regexEscape(queue.name)}$`)} ${shellQuote(JSON.stringify(definition))}`,
-    );
-    if (queue.queueType !== 'quorum' && definition['delivery-limit'] !== undefined) {
-      lines.push('# delivery-limit is enforced only by quorum queues: declare the queue with x-queue-type=quorum');
-    }
-    if (queue.deadLetterTarget.from.origin === 'policy') {
-      lines.push(`# only one policy applies per queue: merge these keys into policy '${queue.deadLetterTarget.from.detail ?? ''}' instead if it matches`);
-    }
-  }
-  if (wanted.deadLetter && !wanted.deadLetterName) lines.push(`# and bind a queue to the dead-letter exchange, e.g. ${queue.name}.dlq`);
-  if (wanted.retryDelaySeconds !== undefined) {
-    lines.push(
-      `# delay: dead-letter into a wait queue with x-message-ttl=${wanted.retryDelaySeconds * 1000} whose dead-letter-exchange routes back to ${queue.name}, or enable consumer back-off`,
-    );
-  }
-  return lines;
+/** What the DLQ must become: a new one when there is none or its type is wrong; else a longer retention on the existing one. */
+interface DlqPlan {
+  existing?: QueueSettings;
+  /** Create a DLQ of the queue's type with this name. */
+  create?: string;
+  /** Set on the existing DLQ. */
+  retentionSeconds?: number;
+  /** Lower the source's retention (it already keeps messages as long as SQS allows). */
+  sourceRetentionSeconds?: number;
 }
 
-function sqsAttributes(queue: QueueSettings, wanted: Wanted): Record<string, string> {
+function sqsDlqPlan(queue: QueueSettings, queues: readonly QueueSettings[], wanted: Wanted): DlqPlan | null {
+  const needsPath = wanted.deadLetter === true || wanted.maxDeliveries !== undefined;
+  if (!needsPath && !wanted.deadLetterQueue) return null;
+  const existing = dlqOf(queue, queues);
+  const fifo = queue.queueType === 'fifo';
+  const newName = `${queue.name.replace(/\.fifo$/, '')}-dlq${fifo ? '.fifo' : ''}`;
+  if (existing === undefined) return queue.deadLetterTarget.value === null || wanted.deadLetterQueue || needsPath ? { create: newName } : null;
+  if ((existing.queueType === 'fifo') !== fifo) return { create: newName };
+  const source = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  const dlq = existing.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  if (dlq > source) return { existing };
+  if (source >= MAX_RETENTION_SECONDS) return { existing, retentionSeconds: MAX_RETENTION_SECONDS, sourceRetentionSeconds: MAX_RETENTION_SECONDS - DAY_SECONDS };
+  return { existing, retentionSeconds: MAX_RETENTION_SECONDS };
+}
+
+/** The receive count a redrive policy needs: the policy's minimum, else what the queue has, else 5. */
+function maxReceiveCountOf(queue: QueueSettings, wanted: Wanted): number {
+  return wanted.maxDeliveries ?? (typeof queue.maxDeliveries.value === 'number' ? queue.maxDeliveries.value : 5);
+}
+
+/** The queue's own attributes to set (the DLQ's are planned apart). */
+function ownAttributes(queue: QueueSettings, wanted: Wanted, plan: DlqPlan | null): Record<string, string> {
   const attributes: Record<string, string> = {};
-  if (wanted.maxDeliveries !== undefined || wanted.deadLetter) {
-    const maxReceiveCount = wanted.maxDeliveries ?? (typeof queue.maxDeliveries.value === 'number' ? queue.maxDeliveries.value : 5);
-    attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlqArn(queue, wanted), maxReceiveCount: String(maxReceiveCount) });
-  }
   if (wanted.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(wanted.visibilityTimeoutSeconds);
   if (wanted.retryDelaySeconds !== undefined) attributes.DelaySeconds = String(Math.min(900, Math.ceil(wanted.retryDelaySeconds)));
-  if (wanted.retentionSeconds !== undefined) attributes.MessageRetentionPeriod = String(wanted.retentionSeconds);
+  const retention = plan?.sourceRetentionSeconds ?? wanted.retentionSeconds;
+  if (retention !== undefined) attributes.MessageRetentionPeriod = String(retention);
   return attributes;
 }
 
-const identifier = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_');
-
-/** Provenance details of the queue's settings, e.g. `aws_sqs_queue.commands` or `CommandsQueue.RedrivePolicy`. */
-function details(queue: QueueSettings): string[] {
-  return [queue.maxDeliveries, queue.deadLetterTarget, queue.visibilityTimeoutSeconds, queue.retentionSeconds].map((setting) => setting.from.detail ?? '');
+/** The region and account of an SQS queue, from its URL or ARN. */
+function accountOf(queue: QueueSettings): { region: string; account: string } {
+  const fromArn = /^arn:aws:sqs:([^:]+):([^:]+):/.exec(queue.id);
+  const fromUrl = /^https?:\/\/(?:sqs\.([a-z0-9-]+)\.amazonaws\.com|[^/]+)\/(\d+)\//.exec(queue.id);
+  return { region: fromArn?.[1] ?? fromUrl?.[1] ?? '<region>', account: fromArn?.[2] ?? fromUrl?.[2] ?? '<account-id>' };
 }
 
-function terraformFix(queue: QueueSettings, wanted: Wanted): string[] {
-  const attributes = sqsAttributes(queue, wanted);
-  const address = details(queue).find((detail) => /(^|\.)aws_sqs_queue\./.test(detail)) ?? `aws_sqs_queue.${identifier(queue.name)}`;
+function sqsCliFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
+  const plan = sqsDlqPlan(queue, queues, wanted);
+  const url = queue.id.startsWith('http') ? queue.id : `<url of ${queue.name}>`;
+  const lines: string[] = [];
+  const attributes = ownAttributes(queue, wanted, plan);
+  let dlqArn = queue.deadLetterTarget.value?.name ?? wanted.deadLetterName;
+  if (plan?.create !== undefined) {
+    const { region, account } = accountOf(queue);
+    const dlqAttributes: Record<string, string> = { MessageRetentionPeriod: String(MAX_RETENTION_SECONDS), ...(queue.queueType === 'fifo' ? { FifoQueue: 'true' } : {}) };
+    lines.push(`aws sqs create-queue${endpointOf(url)} --queue-name ${plan.create} --attributes ${shellQuote(JSON.stringify(dlqAttributes))}`);
+    dlqArn = `arn:aws:sqs:${region}:${account}:${plan.create}`;
+  }
+  if (plan?.retentionSeconds !== undefined && plan.existing !== undefined) {
+    const dlqUrl = plan.existing.id.startsWith('http') ? plan.existing.id : `<url of ${plan.existing.name}>`;
+    lines.push(`aws sqs set-queue-attributes${endpointOf(dlqUrl)} --queue-url ${dlqUrl} --attributes ${shellQuote(JSON.stringify({ MessageRetentionPeriod: String(plan.retentionSeconds) }))}`);
+  }
+  if (plan !== null && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null) && dlqArn !== undefined) {
+    attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(maxReceiveCountOf(queue, wanted)) });
+  }
+  if (Object.keys(attributes).length > 0) lines.push(`aws sqs set-queue-attributes${endpointOf(url)} --queue-url ${url} --attributes ${shellQuote(JSON.stringify(sortedKeys(attributes)))}`);
+  return lines;
+}
+
+/** A local or non-AWS endpoint (ElasticMQ, LocalStack, the toolkit's own) must be named, or the CLI calls AWS. */
+function endpointOf(url: string): string {
+  return /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\//.test(url) || !url.startsWith('http') ? '' : ` --endpoint-url ${new URL(url).origin}`;
+}
+
+function sortedKeys(attributes: Record<string, string>): Record<string, string> {
+  const order = ['RedrivePolicy', 'VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod'];
+  return Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)));
+}
+
+/** `module.m.aws_sqs_queue.commands` → its resource label `commands`. */
+const labelOf = (address: string): string => address.split('.').at(-1) ?? address;
+
+function terraformAddressOf(queue: QueueSettings): string {
+  if (/(^|\.)aws_sqs_queue\./.test(queue.id)) return queue.id;
+  const detail = [queue.maxDeliveries, queue.deadLetterTarget, queue.visibilityTimeoutSeconds, queue.retentionSeconds].map((s) => s.from.detail ?? '').find((d) => /(^|\.)aws_sqs_queue\./.test(d));
+  return detail ?? `aws_sqs_queue.${identifier(queue.name)}`;
+}
+
+function terraformFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
+  const plan = sqsDlqPlan(queue, queues, wanted);
+  const address = terraformAddressOf(queue);
+  const attributes = ownAttributes(queue, wanted, plan);
+  const blocks: string[][] = [];
+  let dlqReference: string | undefined = plan?.existing ? `${terraformAddressOf(plan.existing)}.arn` : undefined;
+  if (plan?.create !== undefined) {
+    const label = `${labelOf(address)}_dlq`;
+    dlqReference = `aws_sqs_queue.${label}.arn`;
+    blocks.push([
+      `resource "aws_sqs_queue" "${label}" {`,
+      `  name                      = "${plan.create}"`,
+      ...(queue.queueType === 'fifo' ? ['  fifo_queue                = true'] : []),
+      `  message_retention_seconds = ${MAX_RETENTION_SECONDS}`,
+      '}',
+    ]);
+  }
+  if (plan?.retentionSeconds !== undefined && plan.existing !== undefined) {
+    const dlqAddress = terraformAddressOf(plan.existing);
+    blocks.push([`# ${dlqAddress}`, `resource "aws_sqs_queue" "${labelOf(dlqAddress)}" {`, `  message_retention_seconds = ${plan.retentionSeconds}`, '}']);
+  }
   const body: string[] = [];
-  if (attributes.RedrivePolicy) {
-    const redrive = JSON.parse(attributes.RedrivePolicy) as { maxReceiveCount: string };
-    body.push(`  redrive_policy = jsonencode({`, `    deadLetterTargetArn = aws_sqs_queue.${identifier(queue.name)}_dlq.arn`, `    maxReceiveCount     = ${redrive.maxReceiveCount}`, `  })`);
+  if (plan !== null && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null)) {
+    body.push('  redrive_policy = jsonencode({', `    deadLetterTargetArn = ${dlqReference ?? `"${wanted.deadLetterName ?? ''}"`}`, `    maxReceiveCount     = ${maxReceiveCountOf(queue, wanted)}`, '  })');
   }
   if (attributes.VisibilityTimeout) body.push(`  visibility_timeout_seconds = ${attributes.VisibilityTimeout}`);
   if (attributes.DelaySeconds) body.push(`  delay_seconds = ${attributes.DelaySeconds}`);
   if (attributes.MessageRetentionPeriod) body.push(`  message_retention_seconds = ${attributes.MessageRetentionPeriod}`);
-  return body.length === 0 ? [] : [`# ${address}`, `resource "aws_sqs_queue" "${address.split('.').at(-1) ?? identifier(queue.name)}" {`, ...body, '}'];
+  if (body.length > 0) blocks.push([`# ${address}`, `resource "aws_sqs_queue" "${labelOf(address)}" {`, ...body, '}']);
+  return blocks.flatMap((block, index) => (index === 0 ? block : ['', ...block]));
 }
 
-function cloudFormationFix(queue: QueueSettings, wanted: Wanted): string[] {
-  const attributes = sqsAttributes(queue, wanted);
-  const logicalId = details(queue).find((detail) => detail.includes('.'))?.split('.')[0] ?? identifier(queue.name);
+/** `template.yaml#CommandsQueue` or a provenance detail `CommandsQueue.RedrivePolicy` → `CommandsQueue`. */
+function logicalIdOf(queue: QueueSettings): string {
+  const fromId = /#([A-Za-z0-9]+)$/.exec(queue.id)?.[1];
+  if (fromId !== undefined) return fromId;
+  const detail = [queue.maxDeliveries, queue.deadLetterTarget, queue.visibilityTimeoutSeconds, queue.retentionSeconds].map((s) => s.from.detail ?? '').find((d) => d.includes('.'));
+  return detail?.split('.')[0] ?? identifier(queue.name);
+}
+
+function cloudFormationFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
+  const plan = sqsDlqPlan(queue, queues, wanted);
+  const logicalId = logicalIdOf(queue);
+  const attributes = ownAttributes(queue, wanted, plan);
+  const lines: string[] = [];
+  let dlqId: string | undefined = plan?.existing ? logicalIdOf(plan.existing) : undefined;
+  if (plan?.create !== undefined) {
+    dlqId = `${logicalId}Dlq`;
+    lines.push(`  ${dlqId}:`, '    Type: AWS::SQS::Queue', '    Properties:', `      QueueName: ${plan.create}`, ...(queue.queueType === 'fifo' ? ['      FifoQueue: true'] : []), `      MessageRetentionPeriod: ${MAX_RETENTION_SECONDS}`);
+  }
+  if (plan?.retentionSeconds !== undefined && dlqId !== undefined && plan.create === undefined) {
+    lines.push(`  ${dlqId}:`, '    Properties:', `      MessageRetentionPeriod: ${plan.retentionSeconds}`);
+  }
   const body: string[] = [];
-  if (attributes.RedrivePolicy) {
-    const redrive = JSON.parse(attributes.RedrivePolicy) as { maxReceiveCount: string };
-    body.push('      RedrivePolicy:', `        deadLetterTargetArn: !GetAtt ${logicalId}Dlq.Arn`, `        maxReceiveCount: ${redrive.maxReceiveCount}`);
+  if (plan !== null && dlqId !== undefined && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null)) {
+    body.push('      RedrivePolicy:', `        deadLetterTargetArn: !GetAtt ${dlqId}.Arn`, `        maxReceiveCount: ${maxReceiveCountOf(queue, wanted)}`);
   }
   if (attributes.VisibilityTimeout) body.push(`      VisibilityTimeout: ${attributes.VisibilityTimeout}`);
   if (attributes.DelaySeconds) body.push(`      DelaySeconds: ${attributes.DelaySeconds}`);
   if (attributes.MessageRetentionPeriod) body.push(`      MessageRetentionPeriod: ${attributes.MessageRetentionPeriod}`);
-  return body.length === 0 ? [] : [`  ${logicalId}:`, '    Type: AWS::SQS::Queue', '    Properties:', ...body];
+  if (body.length > 0) lines.push(`  ${logicalId}:`, '    Type: AWS::SQS::Queue', '    Properties:', ...body);
+  return lines;
 }
 
-function sqsCliFix(queue: QueueSettings, wanted: Wanted): string[] {
-  const attributes = sqsAttributes(queue, wanted);
-  if (Object.keys(attributes).length === 0) return [];
-  const url = queue.id.startsWith('http') ? queue.id : `<url of ${queue.name}>`;
-  return [`aws sqs set-queue-attributes --queue-url ${url} --attributes ${shellQuote(JSON.stringify(attributes))}`];
+/**
+ * RabbitMQ: a policy for the keys a policy can set, and the declarations a dead-letter path needs
+ * (exchange, queue, binding) when the input has none. A quorum queue dead-letters after
+ * delivery-limit + 1 deliveries; an x-delivery-limit argument lower than the policy's still wins (min).
+ */
+function rabbitmqFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
+  const vhost = shellQuote(queue.vhost ?? '/');
+  const definition: Record<string, string | number> = {};
+  const lines: string[] = [];
+  const target = queue.deadLetterTarget.value;
+  if (wanted.maxDeliveries !== undefined) definition['delivery-limit'] = deliveryLimitFor(wanted.maxDeliveries);
+  const needsPath = wanted.deadLetter === true || wanted.maxDeliveries !== undefined;
+  const exchange = target?.name || wanted.deadLetterName || `${queue.name}.dlx`;
+  // the new policy displaces the one that applies now: carry its dead-letter keys over
+  const carried = target !== null && queue.deadLetterTarget.from.origin === 'policy';
+  if ((needsPath && target === null) || (carried && Object.keys(definition).length > 0)) definition['dead-letter-exchange'] = exchange;
+  if (carried && target.routingKey !== undefined && Object.keys(definition).length > 0) definition['dead-letter-routing-key'] = target.routingKey;
+  if (needsPath && dlqOf(queue, queues) === undefined && !wanted.deadLetterName) {
+    const dlq = `${queue.name}.dlq`;
+    const key = target?.routingKey ?? queue.name;
+    if (target === null || !target.name) lines.push(`rabbitmqadmin --vhost ${vhost} declare exchange name=${shellQuote(exchange)} type=fanout durable=true`);
+    lines.push(
+      `rabbitmqadmin --vhost ${vhost} declare queue name=${shellQuote(dlq)} durable=true`,
+      `rabbitmqadmin --vhost ${vhost} declare binding source=${shellQuote(exchange)} destination=${shellQuote(dlq)} routing_key=${shellQuote(key)}`,
+    );
+  }
+  if (Object.keys(definition).length > 0) {
+    lines.unshift(
+      `rabbitmqctl set_policy --vhost ${vhost} --apply-to queues --priority 10 ${shellQuote(`retry-${queue.name}`)} ${shellQuote(`^${regexEscape(queue.name)}$`)} ${shellQuote(JSON.stringify(definition))}`,
+    );
+    if (queue.queueType !== 'quorum' && definition['delivery-limit'] !== undefined) {
+      lines.push('# delivery-limit is enforced only by quorum queues: redeclare the queue with x-queue-type=quorum (a queue type cannot change in place)');
+    }
+    if (queue.maxDeliveries.from.origin === 'x-argument' && definition['delivery-limit'] !== undefined) {
+      lines.push(`# the queue's ${queue.maxDeliveries.from.detail ?? 'x-delivery-limit'} argument wins when lower (the broker takes the minimum): redeclare the queue without it`);
+    }
+    const policy = [queue.maxDeliveries, queue.deadLetterTarget].find((s) => s.from.origin === 'policy');
+    if (policy) lines.push(`# only one policy applies per queue: merge these keys into policy '${policy.from.detail ?? ''}' instead if it matches`);
+  }
+  if (wanted.deadLetterQueue) {
+    const expiring = queues.filter((other) => other.broker === 'rabbitmq' && other.vhost === queue.vhost && (target?.resolvedQueues ?? []).includes(other.name) && other.messageTtlSeconds.value !== null);
+    for (const dlq of expiring) {
+      lines.push(`# ${dlq.vhost ?? '/'}/${dlq.name} expires messages (${dlq.messageTtlSeconds.from.detail ?? 'message-ttl'}): remove that key from its policy, or redeclare it without x-message-ttl`);
+    }
+  }
+  if (wanted.retryDelaySeconds !== undefined && wanted.consumerAttempts === undefined) {
+    lines.push(
+      `# ${queue.consumer?.from.file ?? 'application.yml'}: space the attempts ${wanted.retryDelaySeconds} s apart`,
+      'spring.rabbitmq.listener.simple.retry:',
+      '  enabled: true',
+      `  initial-interval: ${Math.ceil(wanted.retryDelaySeconds * 1000)}ms`,
+    );
+  }
+  return lines;
 }
 
 function consumerFix(queue: QueueSettings, wanted: Wanted): string[] {
@@ -120,16 +261,20 @@ function consumerFix(queue: QueueSettings, wanted: Wanted): string[] {
   return lines;
 }
 
-/** A copy-pasteable fix in the form the queue is managed by: Terraform or CloudFormation when read from one, else the broker's CLI. */
-export function fixFor(queue: QueueSettings, wanted: Wanted): string {
+/**
+ * One copy-pasteable fix per finding, in the language of the source the queue was read from
+ * (Terraform, CloudFormation, the AWS CLI, rabbitmqctl/rabbitmqadmin), naming the resources of the
+ * input (`queues`: every queue read, to find the DLQ) and setting the policy's values.
+ */
+export function fixFor(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[] = []): string {
   const source = queue.maxDeliveries.from.source;
   const brokerLines =
     queue.broker === 'rabbitmq'
-      ? rabbitmqFix(queue, wanted)
-      : source === 'terraform-plan'
-        ? terraformFix(queue, wanted)
+      ? rabbitmqFix(queue, wanted, queues)
+      : source === 'terraform-plan' || source === 'terraform'
+        ? terraformFix(queue, wanted, queues)
         : source === 'cloudformation'
-          ? cloudFormationFix(queue, wanted)
-          : sqsCliFix(queue, wanted);
+          ? cloudFormationFix(queue, wanted, queues)
+          : sqsCliFix(queue, wanted, queues);
   return [...(wanted.note ? [`# ${wanted.note}`] : []), ...brokerLines, ...consumerFix(queue, wanted)].join('\n');
 }

@@ -11,8 +11,10 @@ export interface Finding {
   env: string;
   /** The logical queue name (as policies and environments say it). */
   queue: string;
-  /** A policy check (`retryBudget`, ...), `binding`, `exists`, `waiver`, or `parity.<setting>`. */
+  /** The check's stable id from src/evaluate/checks/registry.ts, e.g. `ESR-DLQ-001`. */
   check: string;
+  /** Parity only: which setting the target lost (`maxDeliveries`, `deadLetterTarget`, …). */
+  setting?: string;
   severity: Severity;
   status: Status;
   expected: string;
@@ -38,11 +40,21 @@ export interface Summary {
   waived: number;
 }
 
+/** A queue a source found that no policy covers (by logical name or selector), nor as the DLQ or wait queue of a covered one. */
+export interface UncoveredQueue {
+  queueId: string;
+  name: string;
+  role: string;
+  source: string;
+}
+
 export interface Report {
   env: string;
   baseline?: string;
   summary: Summary;
   findings: Finding[];
+  /** Queues no policy covers; each is also an ESR-COVER-001 finding (a failure under --strict). */
+  notCovered?: UncoveredQueue[];
 }
 
 const STATUS_ORDER: Record<Status, number> = { error: 0, fail: 1, waived: 2, pass: 3 };
@@ -53,7 +65,9 @@ function compareFindings(a: Finding, b: Finding): number {
     a.policy.localeCompare(b.policy) ||
     a.env.localeCompare(b.env) ||
     a.queue.localeCompare(b.queue) ||
-    a.check.localeCompare(b.check)
+    a.check.localeCompare(b.check) ||
+    (a.queueId ?? '').localeCompare(b.queueId ?? '') ||
+    (a.setting ?? '').localeCompare(b.setting ?? '')
   );
 }
 
@@ -63,9 +77,15 @@ export function summarize(findings: readonly Finding[]): Summary {
 }
 
 /** Findings in a stable order (problems first) with their summary. */
-export function buildReport(env: string, baseline: string | undefined, findings: readonly Finding[]): Report {
+export function buildReport(env: string, baseline: string | undefined, findings: readonly Finding[], notCovered?: readonly UncoveredQueue[]): Report {
   const sorted = [...findings].sort(compareFindings);
-  return { env, ...(baseline === undefined ? {} : { baseline }), summary: summarize(sorted), findings: sorted };
+  return {
+    env,
+    ...(baseline === undefined ? {} : { baseline }),
+    summary: summarize(sorted),
+    findings: sorted,
+    ...(notCovered === undefined || notCovered.length === 0 ? {} : { notCovered: [...notCovered] }),
+  };
 }
 
 /** True when the finding fails the run: a violated error-severity check. Warnings and notes are reported only. */

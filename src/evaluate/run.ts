@@ -14,6 +14,8 @@ export interface PolicyCheckOptions {
   baseline?: string;
   /** Run the simulator for policies with `provenBy`. */
   prove?: boolean;
+  /** A queue the sources find that no policy covers fails the run. */
+  strict?: boolean;
   /** Today, YYYY-MM-DD, against which waivers expire. */
   asOf: string;
   environ: Readonly<Record<string, string | undefined>>;
@@ -37,5 +39,5 @@ export async function runPolicyCheck(options: PolicyCheckOptions): Promise<Repor
     baselineEnvironment && readEnvironment(baselineEnvironment, read),
     options.prove ? proveFindings(policies, targetEnvironment.name, dirname(resolve(options.policiesDir))) : [],
   ]);
-  return evaluate({ policies, target, ...(baseline ? { baseline } : {}), asOf: options.asOf, extraFindings: proofs });
+  return evaluate({ policies, target, ...(baseline ? { baseline } : {}), asOf: options.asOf, extraFindings: proofs, strict: options.strict === true });
 }

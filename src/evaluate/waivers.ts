@@ -1,4 +1,5 @@
-import type { Policy, Waiver } from '../policy/types.js';
+import { CHECK_NAMES, type CheckName, type Policy, type Waiver } from '../policy/types.js';
+import { idsOfPolicyCheck } from './checks/registry.js';
 import type { Finding } from './report.js';
 
 /** A waiver holds through its expiry day; `asOf` and `expires` are both YYYY-MM-DD, so text order is date order. */
@@ -6,8 +7,14 @@ export function isExpired(waiver: Waiver, asOf: string): boolean {
   return waiver.expires < asOf;
 }
 
+/** A waiver names one check id, or a policy check key that stands for every id it yields. */
+function waivedIds(check: string): string[] {
+  return (CHECK_NAMES as readonly string[]).includes(check) ? idsOfPolicyCheck(check as CheckName) : [check];
+}
+
 function waives(waiver: Waiver, finding: Finding): boolean {
-  return waiver.queue === finding.queue && waiver.check === finding.check && (waiver.env === undefined || waiver.env === finding.env);
+  const queue = waiver.queue === finding.queue || waiver.queue === finding.queueId;
+  return queue && waivedIds(waiver.check).includes(finding.check) && (waiver.env === undefined || waiver.env === finding.env);
 }
 
 /**
@@ -28,7 +35,7 @@ export function applyWaivers(findings: readonly Finding[], policies: readonly Po
         policy: policy.name,
         env,
         queue: waiver.queue,
-        check: 'waiver',
+        check: 'ESR-WAIVER-001',
         severity: 'error',
         status: 'fail',
         expected: `waiver valid on ${asOf}`,

@@ -4,7 +4,8 @@ import { readInputFile } from '../config/input-file.js';
 import { InputError } from '../config/validated-yaml.js';
 import { parseYamlWithLines } from './parse-yaml.js';
 import { environmentSchema, policySchema } from './schema.js';
-import { CHECK_NAMES, type Environment, type EnvironmentDocument, type Policy, type PolicyDocument } from './types.js';
+import { checkInfo } from '../evaluate/checks/registry.js';
+import { CHECK_NAMES, type CheckName, type Environment, type EnvironmentDocument, type Policy, type PolicyDocument, type QueueSelector } from './types.js';
 
 const YAML_FILE = /\.ya?ml$/;
 
@@ -23,20 +24,57 @@ export function parsePolicy(text: string, file: string): Policy {
   if (budget && budget.minDeliveries > budget.maxDeliveries) {
     throw new InputError(file, checkLines.retryBudget ?? null, null, `checks.retryBudget: minDeliveries (${budget.minDeliveries}) must not exceed maxDeliveries (${budget.maxDeliveries})`);
   }
+  const entries = Array.isArray(document.appliesTo) ? document.appliesTo : [document.appliesTo];
+  const lineOfEntry = (index: number): number => (Array.isArray(document.appliesTo) ? lines.lineOf(['appliesTo', index]) : lines.lineOf(['appliesTo'])) ?? 1;
+  const logical: { name: string; line: number }[] = [];
+  const selectors: Policy['selectors'] = [];
+  entries.forEach((entry, index) => {
+    if (typeof entry === 'string') logical.push({ name: entry, line: lineOfEntry(index) });
+    else selectors.push({ selector: checkedSelector(entry, file, lineOfEntry(index)), line: lineOfEntry(index) });
+  });
+  const appliesTo = logical.map((entry) => entry.name);
   const waivers = document.waivers ?? [];
   const waiverLines = waivers.map((_, index) => lines.lineOf(['waivers', index]) ?? 1);
   waivers.forEach((waiver, index) => {
     const where = `waivers[${index}]`;
-    if (!document.appliesTo.includes(waiver.queue)) {
-      throw new InputError(file, waiverLines[index] ?? null, null, `${where}: queue '${waiver.queue}' is not in appliesTo (${document.appliesTo.join(', ')})`);
+    // a selector matches real queues: a waiver may name one of them, known only once the sources are read
+    if (selectors.length === 0 && !appliesTo.includes(waiver.queue)) {
+      throw new InputError(file, waiverLines[index] ?? null, null, `${where}: queue '${waiver.queue}' is not in appliesTo (${appliesTo.join(', ')})`);
     }
-    if (!document.checks[waiver.check]) {
+    if (!waivedChecks(waiver.check).some((name) => document.checks[name])) {
       throw new InputError(file, waiverLines[index] ?? null, null, `${where}: check '${waiver.check}' is not one of this policy's checks`);
     }
   });
-  const appliesToLines = document.appliesTo.map((_, index) => lines.lineOf(['appliesTo', index]) ?? 1);
   const provenByLine = lines.lineOf(['provenBy']);
-  return { ...document, file, checkLines, appliesToLines, waiverLines, ...(provenByLine === undefined ? {} : { provenByLine }) };
+  return {
+    ...document,
+    appliesTo,
+    selectors,
+    file,
+    checkLines,
+    appliesToLines: logical.map((entry) => entry.line),
+    waiverLines,
+    ...(provenByLine === undefined ? {} : { provenByLine }),
+  };
+}
+
+/** The policy check keys a waiver's `check` stands for: itself, or the key that yields that id. */
+function waivedChecks(check: string): CheckName[] {
+  const info = checkInfo(check);
+  if (info !== undefined) return info.policyCheck === undefined ? [] : [info.policyCheck];
+  return (CHECK_NAMES as readonly string[]).includes(check) ? [check as CheckName] : [];
+}
+
+/** A selector's pattern must compile (the schema cannot say so). */
+function checkedSelector(selector: QueueSelector, file: string, line: number): QueueSelector {
+  if (selector.pattern !== undefined) {
+    try {
+      new RegExp(selector.pattern);
+    } catch (error) {
+      throw new InputError(file, line, null, `appliesTo: pattern '${selector.pattern}' is not a valid regular expression (${(error as Error).message})`);
+    }
+  }
+  return selector;
 }
 
 /** Every `*.yaml`/`*.yml` directly in `dir` (not `environments/`), sorted by file name; names must be unique. */

@@ -17,9 +17,11 @@ export interface DeadLetterCheck {
   required: boolean;
   severity: Severity;
 }
+/** `minSeconds`, or `minHandlerTimeMultiple` × `handlerTimeSeconds`; with both, the larger holds. */
 export interface VisibilityTimeoutCheck {
-  minHandlerTimeMultiple: number;
-  handlerTimeSeconds: number;
+  minSeconds?: number;
+  minHandlerTimeMultiple?: number;
+  handlerTimeSeconds?: number;
   severity: Severity;
 }
 export interface ConsumerRetryCheck {
@@ -40,8 +42,10 @@ export interface Checks {
 }
 
 export interface Waiver {
+  /** A logical queue of appliesTo, or the real name or id of a queue a selector matched. */
   queue: string;
-  check: CheckName;
+  /** A check key (waives every id it yields) or one check id, e.g. `ESR-DLQ-002`. */
+  check: string;
   /** Only in this environment; all environments when absent. */
   env?: string;
   reason: string;
@@ -49,10 +53,19 @@ export interface Waiver {
   expires: string;
 }
 
+/** Selects queues the sources find, across every vhost and prefix: every condition given must hold. */
+export interface QueueSelector {
+  pattern?: string;
+  role?: 'work' | 'dead-letter' | 'wait';
+  vhost?: string;
+  broker?: 'rabbitmq' | 'sqs';
+}
+
 export interface PolicyDocument {
   name: string;
   description?: string;
-  appliesTo: string[];
+  /** Logical names (bound by environments) and/or selectors; one selector may stand alone. */
+  appliesTo: QueueSelector | (string | QueueSelector)[];
   provenBy?: string;
   checks: Checks;
   waivers?: Waiver[];
@@ -64,8 +77,12 @@ export interface Location {
   line: number;
 }
 
-export interface Policy extends PolicyDocument {
+export interface Policy extends Omit<PolicyDocument, 'appliesTo'> {
   file: string;
+  /** The logical names of appliesTo (the binding contract). */
+  appliesTo: string[];
+  /** The selectors of appliesTo, with the line of each. */
+  selectors: { selector: QueueSelector; line: number }[];
   /** Line of each check's key, and of each waiver entry. */
   checkLines: Partial<Record<CheckName, number>>;
   appliesToLines: number[];

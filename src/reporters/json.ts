@@ -3,8 +3,8 @@ import type { Reporter } from './reporter.js';
 
 /** The documented field order (docs/policies.md, "JSON output"); optional fields follow when present. */
 function stable(finding: Finding): Record<string, unknown> {
-  const { policy, env, queue, check, severity, status, expected, actual, message, source, fix, queueId, location, waiver } = finding;
-  return { policy, env, queue, check, severity, status, expected, actual, message, source, fix, queueId, location, waiver };
+  const { policy, env, queue, check, setting, severity, status, expected, actual, message, source, fix, queueId, location, waiver } = finding;
+  return { policy, env, queue, check, setting, severity, status, expected, actual, message, source, fix, queueId, location, waiver };
 }
 
 export const reporter: Reporter = {
@@ -15,6 +15,7 @@ export const reporter: Reporter = {
       baseline: report.baseline,
       summary: { ...report.summary },
       findings: report.findings.map(stable),
+      notCovered: report.notCovered,
     };
     return `${JSON.stringify(document, null, 2)}\n`;
   },

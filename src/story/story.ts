@@ -103,7 +103,7 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   let fixedRun: RealComparison | undefined;
   try {
     const before = await runPolicyCheck({ env: 'aws', baseline: 'legacy', policiesDir: workspace, asOf: dateOf(systemClock.now()), environ });
-    const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check.startsWith('parity.'));
+    const lostSettings = before.findings.filter((f) => f.status === 'fail' && f.check === 'ESR-PARITY-001');
     step('policy-check finds the lost retry policy before cut-over (exit 1)', exitCode(before) === 1 && lostSettings.length > 0, lostSettings.map(describeFinding));
 
     // 3. The fix, checked and proven.

@@ -76,7 +76,7 @@ describe('policy-check on live RabbitMQ drifts (end to end)', () => {
   it('policy deleted: retry budget and dead-letter fail', async () => {
     await vhost.deletePolicy('esr-retry');
     try {
-      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:deadLetter', 'commands:retryBudget'] });
+      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:ESR-DLQ-001', 'commands:ESR-RETRY-001'] });
     } finally {
       await vhost.setPolicy('esr-retry', RETRY_POLICY);
     }
@@ -85,7 +85,7 @@ describe('policy-check on live RabbitMQ drifts (end to end)', () => {
   it('priority shadowed by another policy: retry budget and dead-letter fail', async () => {
     await vhost.setPolicy('esr-max-length', { pattern: '^esr\\.', definition: { 'max-length': 100_000 }, priority: 20 });
     try {
-      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:deadLetter', 'commands:retryBudget'] });
+      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:ESR-DLQ-001', 'commands:ESR-RETRY-001'] });
     } finally {
       await vhost.deletePolicy('esr-max-length');
     }
@@ -94,7 +94,7 @@ describe('policy-check on live RabbitMQ drifts (end to end)', () => {
   it('operator policy lowering the limit: retry budget fails', async () => {
     await vhost.setOperatorPolicy('ops-cap', { pattern: '^esr\\.', definition: { 'delivery-limit': 1 } });
     try {
-      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:retryBudget', 'qq:retryBudget'] });
+      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['commands:ESR-RETRY-001', 'qq:ESR-RETRY-001'] });
     } finally {
       await vhost.deleteOperatorPolicy('ops-cap');
     }
@@ -103,7 +103,7 @@ describe('policy-check on live RabbitMQ drifts (end to end)', () => {
   it('DLX pointing at an exchange with no queue: dead-letter fails', async () => {
     await vhost.channel.unbindQueue('esr.dlq', 'esr.dlx', KEY);
     try {
-      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:deadLetter', 'commands:deadLetter', 'qq:deadLetter'] });
+      expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:ESR-DLQ-001', 'commands:ESR-DLQ-001', 'qq:ESR-DLQ-001'] });
     } finally {
       await vhost.channel.bindQueue('esr.dlq', 'esr.dlx', KEY);
     }
@@ -112,12 +112,12 @@ describe('policy-check on live RabbitMQ drifts (end to end)', () => {
   it('classic queue without DLX: dead-letter fails', async () => {
     await vhost.channel.deleteQueue('esr.classic');
     await vhost.channel.assertQueue('esr.classic', { durable: true });
-    expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:deadLetter'] });
+    expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:ESR-DLQ-001'] });
   });
 
   it('quorum queue without delivery-limit on 3.x: retry budget fails', async () => {
     await vhost.channel.deleteQueue('esr.qq');
     await vhost.channel.assertQueue('esr.qq', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'esr.dlx', 'x-dead-letter-routing-key': KEY } });
-    expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:deadLetter', 'qq:retryBudget'] });
+    expect(await policyCheck()).toMatchObject({ code: 1, failed: ['classic:ESR-DLQ-001', 'qq:ESR-RETRY-001'] });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consumerRetry } from '../../src/evaluate/checks/consumer-retry.js';
-import { deadLetter } from '../../src/evaluate/checks/dead-letter.js';
+import { deadLetterPath, deadLetterQueue } from '../../src/evaluate/checks/dead-letter.js';
 import { retryBudget } from '../../src/evaluate/checks/retry-budget.js';
 import { retryDelay } from '../../src/evaluate/checks/retry-delay.js';
 import { visibilityTimeout } from '../../src/evaluate/checks/visibility-timeout.js';
@@ -65,27 +65,53 @@ describe('retryDelay', () => {
   });
 });
 
-describe('deadLetter: exists, compatible, routes, outlives the source', () => {
+describe('ESR-DLQ-001 deadLetterPath: a dead-letter target that exists and routes', () => {
   const rows: [string, QueueSettings, QueueSettings[], 'pass' | 'fail' | 'error' | null, RegExp?][] = [
     ['DLX routing to esr.dlq', rabbitQueue(), [], 'pass'],
     ['no DLX: dropped silently', rabbitQueue({ deadLetterTarget: setting<DeadLetterTarget>(null, 'broker-default') }), [], 'fail', /dropped silently/],
     ['DLX that routes nowhere', rabbitQueue({ deadLetterTarget: setting({ kind: 'exchange' as const, name: 'esr.dlx', resolvedQueues: [] }) }), [], 'fail', /routes to no queue/],
     ['DLX whose routes are not reported', rabbitQueue({ deadLetterTarget: setting({ kind: 'exchange' as const, name: 'esr.dlx' }) }), [], 'error'],
     ['a dead-letter queue needs no DLQ', rabbitQueue({ role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null) }), [], null],
-    ['SQS DLQ present, same type, longer retention', sqsQueue(), [sqsDlq()], 'pass'],
+    ['SQS DLQ present', sqsQueue(), [sqsDlq()], 'pass'],
     ['SQS DLQ missing', sqsQueue(), [], 'fail', /does not exist/],
-    ['SQS DLQ of another type', sqsQueue(), [sqsDlq({ queueType: 'fifo' })], 'fail', /same type/],
-    ['SQS DLQ retention not longer', sqsQueue(), [sqsDlq({ retentionSeconds: setting(345_600) })], 'fail', /expire/],
     ['SQS without redrive', sqsQueue({ deadLetterTarget: setting<DeadLetterTarget>(null, 'broker-default') }), [], 'fail', /until retention/],
   ];
   it.each(rows)('%s', (_name, queue, others, status, message) => {
-    const verdict = deadLetter(queue, { required: true, severity: 'error' }, { queues: [queue, ...others] });
+    const verdict = deadLetterPath(queue, { required: true, severity: 'error' }, { queues: [queue, ...others] });
     expect(verdict?.status ?? null).toBe(status);
     if (message) expect(verdict?.message).toMatch(message);
   });
 
   it('is not applied when the policy does not require it', () => {
-    expect(deadLetter(rabbitQueue({ deadLetterTarget: setting<DeadLetterTarget>(null) }), { required: false, severity: 'error' }, { queues: [] })).toBeNull();
+    expect(deadLetterPath(rabbitQueue({ deadLetterTarget: setting<DeadLetterTarget>(null) }), { required: false, severity: 'error' }, { queues: [] })).toBeNull();
+  });
+});
+
+describe('ESR-DLQ-002 deadLetterQueue: the DLQ keeps what reaches it', () => {
+  const expiringDlq = rabbitQueue({ name: 'esr.dlq', id: '//esr.dlq', role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null), messageTtlSeconds: setting(60, 'policy', 'dlq-ttl') });
+  const rows: [string, QueueSettings, QueueSettings[], 'pass' | 'fail' | 'error' | null, RegExp?][] = [
+    ['SQS DLQ same type, longer retention', sqsQueue(), [sqsDlq()], 'pass'],
+    ['SQS DLQ of another type', sqsQueue(), [sqsDlq({ queueType: 'fifo' })], 'fail', /same type/],
+    ['SQS DLQ retention not longer', sqsQueue(), [sqsDlq({ retentionSeconds: setting(345_600) })], 'fail', /expire/],
+    ['SQS DLQ of another type and too short: both problems in one finding', sqsQueue(), [sqsDlq({ queueType: 'fifo', retentionSeconds: setting(60) })], 'fail', /same type.*; .*expire/],
+    ['no DLQ to judge: ESR-DLQ-001 says so', sqsQueue(), [], null],
+    ['RabbitMQ DLQ without TTL', rabbitQueue(), [rabbitQueue({ name: 'esr.dlq', id: '//esr.dlq', role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null) })], 'pass'],
+    ['RabbitMQ DLQ that expires its messages', rabbitQueue(), [expiringDlq], 'fail', /expire/],
+  ];
+  it.each(rows)('%s', (_name, queue, others, status, message) => {
+    const verdict = deadLetterQueue(queue, { required: true, severity: 'error' }, { queues: [queue, ...others] });
+    expect(verdict?.status ?? null).toBe(status);
+    if (message) expect(verdict?.message).toMatch(message);
+  });
+});
+
+describe('visibilityTimeout: a plain minSeconds', () => {
+  it.each([
+    [{ minSeconds: 100 }, 'pass'],
+    [{ minSeconds: 121 }, 'fail'],
+    [{ minSeconds: 100, minHandlerTimeMultiple: 13, handlerTimeSeconds: 10 }, 'fail'],
+  ] as const)('%j on a 120 s queue: %s', (config, status) => {
+    expect(visibilityTimeout(sqsQueue(), { ...config, severity: 'error' }, { queues: [] })?.status).toBe(status);
   });
 });
 

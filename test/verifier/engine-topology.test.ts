@@ -57,8 +57,8 @@ describe("the engine's own RabbitMQ topology", () => {
     const code = await main(['--policies', policies, '--env', 'engine', '--format', 'json'], captured.io);
     const report = JSON.parse(captured.stdout()) as { findings: { check: string; status: string; actual: string }[] };
     const failed = report.findings.filter((f) => f.status !== 'pass');
-    expect(failed.filter((f) => f.check !== 'retryDelay'), JSON.stringify(failed, null, 2)).toEqual([]);
+    expect(failed.filter((f) => f.check !== 'ESR-RETRY-002'), JSON.stringify(failed, null, 2)).toEqual([]);
     expect(code).toBe(0);
-    expect(report.findings.find((f) => f.check === 'retryBudget')?.actual).toMatch(/^20\b/);
+    expect(report.findings.find((f) => f.check === 'ESR-RETRY-001')?.actual).toMatch(/^20\b/);
   });
 });

@@ -74,6 +74,7 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
   return {
     name: 'esr-export-commands',
     appliesTo: ['export-commands'],
+    selectors: [],
     checks: {
       retryBudget: { minDeliveries: 13, maxDeliveries: 100, severity: 'error' },
       retryDelay: { minSeconds: 1, severity: 'warning' },

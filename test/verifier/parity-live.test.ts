@@ -39,6 +39,7 @@ async function check(args: string[]) {
 interface JsonFinding {
   queue: string;
   check: string;
+  setting?: string;
   status: string;
   expected: string;
   actual: string;
@@ -56,10 +57,10 @@ describe('parity on live RabbitMQ: the 2021 migration reproduced and caught', ()
     const result = await check(['--env', 'live-aws', '--baseline', 'live-legacy', '--format', 'json']);
     expect(result.code).toBe(1);
     const findings = (JSON.parse(result.stdout) as { findings: JsonFinding[] }).findings;
-    const lost = (queue: string) => findings.filter((finding) => finding.queue === queue && finding.status === 'fail' && finding.check.startsWith('parity.')).map((finding) => finding.check);
+    const lost = (queue: string) => findings.filter((finding) => finding.queue === queue && finding.status === 'fail' && finding.check === 'ESR-PARITY-001').map((finding) => `parity.${finding.setting ?? ''}`);
     expect(lost('export-commands')).toEqual(['parity.deadLetterTarget', 'parity.maxDeliveries']);
     expect(lost('apprecord-created')).toEqual(['parity.deadLetterTarget', 'parity.maxDeliveries']);
-    const limit = findings.find((finding) => finding.queue === 'export-commands' && finding.check === 'parity.maxDeliveries');
+    const limit = findings.find((finding) => finding.queue === 'export-commands' && finding.setting === 'maxDeliveries');
     expect(limit?.expected).toMatch(/as in live-legacy: 21 \(rabbitmq-live policy 'esr-retry/);
     expect(limit?.actual).toMatch(/^unlimited/);
     expect(limit?.fix).toContain(`rabbitmqctl set_policy --vhost '${TARGET_VHOST}'`);

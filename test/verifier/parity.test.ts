@@ -22,9 +22,9 @@ const awsCommands = rabbitQueue({
 describe('parity (--baseline): every retry/redrive setting the target lost', () => {
   it('reproduces 2021: the delivery limit, the dead-letter exchange and the delay were lost', () => {
     const report = evaluate({ policies: [], target: env('aws', [awsCommands, dlq]), baseline: env('legacy', [legacyCommands, dlq]), asOf: '2026-11-27' });
-    const lost = report.findings.filter((finding) => finding.status === 'fail').map((finding) => finding.check);
-    expect(lost).toEqual(['parity.deadLetterTarget', 'parity.maxDeliveries', 'parity.retryDelaySeconds']);
-    expect(report.findings.find((finding) => finding.check === 'parity.maxDeliveries')).toMatchObject({
+    const lost = report.findings.filter((finding) => finding.status === 'fail').map((finding) => `${finding.check} ${finding.setting ?? ''}`);
+    expect(lost).toEqual(['ESR-PARITY-001 deadLetterTarget', 'ESR-PARITY-001 maxDeliveries', 'ESR-PARITY-001 retryDelaySeconds']);
+    expect(report.findings.find((finding) => finding.setting === 'maxDeliveries')).toMatchObject({
       policy: 'parity',
       env: 'aws',
       queue: 'export-commands',
@@ -33,7 +33,7 @@ describe('parity (--baseline): every retry/redrive setting the target lost', () 
       location: { file: 'policies/environments/aws.yaml', line: 8 },
       fix: expect.stringContaining('rabbitmqctl set_policy'),
     });
-    expect(report.findings.find((finding) => finding.queue === 'dead-letters')).toMatchObject({ check: 'parity', status: 'pass' });
+    expect(report.findings.find((finding) => finding.queue === 'dead-letters')).toMatchObject({ check: 'ESR-PARITY-001', status: 'pass' });
     expect(report.baseline).toBe('legacy');
     expect(exitCode(report)).toBe(1);
   });
@@ -45,7 +45,7 @@ describe('parity (--baseline): every retry/redrive setting the target lost', () 
 
   it('a queue missing from the target is a finding', () => {
     const report = evaluate({ policies: [], target: env('aws', [legacyCommands]), baseline: env('legacy', [legacyCommands, dlq]), asOf: '2026-11-27' });
-    expect(report.findings[0]).toMatchObject({ queue: 'dead-letters', check: 'parity.exists', status: 'fail' });
+    expect(report.findings[0]).toMatchObject({ queue: 'dead-letters', check: 'ESR-PARITY-001', setting: 'exists', status: 'fail' });
   });
 
   it('stronger settings in the target are not findings', () => {

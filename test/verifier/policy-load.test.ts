@@ -108,3 +108,22 @@ describe('loading directories', () => {
     }
   });
 });
+
+describe('appliesTo selectors and visibilityTimeout.minSeconds', () => {
+  const base = 'name: p\nchecks:\n  visibilityTimeout: { minSeconds: 60, severity: error }\n';
+  it('a lone selector, a mixed list, and their lines', () => {
+    const lone = parsePolicy(`${base}appliesTo: { pattern: '^esr\\.', role: work }\n`, 'policies/p.yaml');
+    expect(lone).toMatchObject({ appliesTo: [], selectors: [{ selector: { pattern: '^esr\\.', role: 'work' }, line: 4 }] });
+    const mixed = parsePolicy(`${base}appliesTo:\n  - export-commands\n  - { pattern: '^esr\\.', vhost: prod }\n`, 'policies/p.yaml');
+    expect(mixed).toMatchObject({ appliesTo: ['export-commands'], appliesToLines: [5], selectors: [{ selector: { vhost: 'prod' }, line: 6 }] });
+    expect(mixed.checks.visibilityTimeout).toEqual({ minSeconds: 60, severity: 'error' });
+  });
+
+  it.each([
+    ['a pattern that does not compile', `${base}appliesTo: { pattern: '(' }\n`, /^policies\/p\.yaml:4: appliesTo: pattern '\(' is not a valid regular expression/],
+    ['an unknown role', `${base}appliesTo: { role: primary }\n`, /^policies\/p\.yaml:4:\d+: /],
+    ['visibilityTimeout with neither form', 'name: p\nappliesTo: [q]\nchecks:\n  visibilityTimeout: { severity: error }\n', /^policies\/p\.yaml:4:\d+: /],
+  ])('%s is bad input at its line', (_name, text, message) => {
+    expect(() => parsePolicy(text, 'policies/p.yaml')).toThrow(message);
+  });
+});

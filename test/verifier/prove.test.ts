@@ -25,7 +25,7 @@ async function prove(): Promise<{ code: number; proof: JsonFinding | undefined }
   const captured = capture();
   const code = await main(['--policies', workspace.policies, '--env', 'before', '--prove', '--format', 'json'], captured.io);
   const findings = (JSON.parse(captured.stdout()) as { findings: JsonFinding[] }).findings;
-  return { code, proof: findings.find((finding) => finding.check === 'provenBy') };
+  return { code, proof: findings.find((finding) => finding.check === 'ESR-PROVE-001') };
 }
 
 describe('--prove', () => {

@@ -99,9 +99,11 @@ describe('policy-check on live SQS', () => {
     const result = await check(['--env', 'sqs-drift', '--baseline', 'sqs-good']);
     expect(result.code).toBe(1);
     const failed = result.findings.filter((finding) => finding.queue === 'export-commands' && finding.status === 'fail').map((finding) => finding.check);
-    expect(failed).toEqual(expect.arrayContaining(['retryBudget', 'deadLetter', 'consumerRetry', 'visibilityTimeout', 'parity.maxDeliveries', 'parity.deadLetterTarget']));
-    const fix = result.findings.find((finding) => finding.queue === 'export-commands' && finding.check === 'retryBudget')?.fix ?? '';
-    expect(fix).toMatch(/^aws sqs set-queue-attributes --queue-url http:\/\/.*\/000000000000\/drift-appfilegenerationcommand --attributes '\{"RedrivePolicy":/);
+    expect(failed).toEqual(expect.arrayContaining(['ESR-RETRY-001', 'ESR-DLQ-001', 'ESR-CONSUMER-001', 'ESR-VIS-001', 'ESR-PARITY-001']));
+    const fix = result.findings.find((finding) => finding.queue === 'export-commands' && finding.check === 'ESR-RETRY-001')?.fix ?? '';
+    // no DLQ in the input: the fix creates one on the same endpoint, then redrives to it
+    expect(fix).toMatch(/^aws sqs create-queue --endpoint-url http:\/\/127\.0\.0\.1:\d+ --queue-name drift-appfilegenerationcommand-dlq /);
+    expect(fix).toMatch(/\naws sqs set-queue-attributes --endpoint-url http:\/\/127\.0\.0\.1:\d+ --queue-url http:\/\/.*\/000000000000\/drift-appfilegenerationcommand --attributes '\{"RedrivePolicy":/);
     expect(fix).toContain('arn:aws:sqs:<region>:000000000000:drift-appfilegenerationcommand-dlq');
     expect(fix).toContain('maxReceiveCount\\":\\"13\\"');
   });

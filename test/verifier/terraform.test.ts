@@ -51,12 +51,26 @@ describe('policy-check --source plan.json', () => {
     const code = await main(['--policies', workspace.policies, '--env', 'planned', '--source', join(workspace.dir, 'plan.json'), '--format', 'json'], captured.io);
     expect(captured.stderr()).toBe('');
     const findings = (JSON.parse(captured.stdout()) as { findings: JsonFinding[] }).findings;
-    const budget = findings.find((finding) => finding.queue === 'export-commands' && finding.check === 'retryBudget');
+    const budget = findings.find((finding) => finding.queue === 'export-commands' && finding.check === 'ESR-RETRY-001');
     expect(budget).toMatchObject({ status: 'fail' });
     expect(budget?.fix).toBe(
-      ['# aws_sqs_queue.commands', 'resource "aws_sqs_queue" "commands" {', '  redrive_policy = jsonencode({', '    deadLetterTargetArn = aws_sqs_queue.esr_commands_dlq.arn', '    maxReceiveCount     = 13', '  })', '}'].join('\n'),
+      [
+        // the plan has no DLQ for it: the fix declares one, then points the real resource at it
+        'resource "aws_sqs_queue" "commands_dlq" {',
+        '  name                      = "esr-commands-dlq"',
+        '  message_retention_seconds = 1209600',
+        '}',
+        '',
+        '# aws_sqs_queue.commands',
+        'resource "aws_sqs_queue" "commands" {',
+        '  redrive_policy = jsonencode({',
+        '    deadLetterTargetArn = aws_sqs_queue.commands_dlq.arn',
+        '    maxReceiveCount     = 13',
+        '  })',
+        '}',
+      ].join('\n'),
     );
-    const unknown = findings.find((finding) => finding.queue === 'apprecord-created' && finding.check === 'retryBudget');
+    const unknown = findings.find((finding) => finding.queue === 'apprecord-created' && finding.check === 'ESR-RETRY-001');
     expect(unknown).toMatchObject({ status: 'error' });
     expect(unknown?.message).toMatch(/unknown: known only after apply \(aws_sqs_queue\.records\)/);
     expect(code).toBe(2);

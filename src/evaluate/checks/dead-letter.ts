@@ -1,6 +1,6 @@
 import type { DeadLetterCheck } from '../../policy/types.js';
-import type { DeadLetterTarget, QueueSettings } from '../../sources/queue-settings.js';
 import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
+import type { DeadLetterTarget, QueueSettings } from '../../sources/queue-settings.js';
 import { describeProvenance } from '../effective.js';
 import { unknownUntilApply, type Check, type CheckContext, type Verdict } from './check.js';
 
@@ -14,47 +14,26 @@ function findSqsQueue(target: DeadLetterTarget, context: CheckContext): QueueSet
   return context.queues.find((queue) => queue.broker === 'sqs' && (queue.id === target.name || queue.name === name));
 }
 
-/** The DLQ must exist, be the same type, and keep messages longer: its retention counts from the original enqueue. */
-function sqsVerdict(queue: QueueSettings, target: DeadLetterTarget, context: CheckContext, base: Omit<Verdict, 'status' | 'message'>): Verdict {
-  const dlq = findSqsQueue(target, context);
-  if (!dlq) {
-    return { ...base, status: 'fail', message: `the dead-letter queue ${target.name} does not exist among the ${context.queues.length} queue(s) read` };
-  }
-  if ((dlq.queueType === 'fifo') !== (queue.queueType === 'fifo')) {
-    return { ...base, status: 'fail', message: `the dead-letter queue ${dlq.name} is ${dlq.queueType} but the queue is ${queue.queueType}: SQS requires the same type` };
-  }
-  if (queue.retentionSeconds.unknown || dlq.retentionSeconds.unknown) return unknownUntilApply('the message retention', base.expected, base.from);
-  const sourceRetention = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
-  const dlqRetention = dlq.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
-  if (dlqRetention <= sourceRetention) {
-    return {
-      ...base,
-      status: 'fail',
-      actual: `${base.actual}, retention ${dlqRetention} s ≤ source ${sourceRetention} s`,
-      message: `the dead-letter queue ${dlq.name} keeps messages ${dlqRetention} s, not longer than the source's ${sourceRetention} s: a dead-lettered message can expire before anyone sees it`,
-    };
-  }
-  return { ...base, status: 'pass', message: `dead-letters to ${dlq.name} (${dlq.queueType}, retention ${dlqRetention} s > ${sourceRetention} s)` };
+/** The queues a RabbitMQ dead-letter exchange routes to; undefined when the source does not report bindings. */
+function rabbitRoutes(target: DeadLetterTarget, context: CheckContext): string[] | undefined {
+  if (target.resolvedQueues !== undefined) return target.resolvedQueues;
+  const direct = target.name === '' && target.routingKey !== undefined && context.queues.some((queue) => queue.name === target.routingKey);
+  return direct ? [target.routingKey as string] : undefined;
 }
 
-/** A dead-letter exchange only helps if it routes to a queue; otherwise RabbitMQ drops the message silently. */
-function rabbitmqVerdict(target: DeadLetterTarget, context: CheckContext, base: Omit<Verdict, 'status' | 'message'>): Verdict {
-  const routes =
-    target.resolvedQueues ??
-    (target.name === '' && target.routingKey !== undefined && context.queues.some((queue) => queue.name === target.routingKey) ? [target.routingKey] : undefined);
-  if (routes === undefined) {
-    return { ...base, status: 'error', message: `cannot tell where dead-letter exchange '${target.name}' routes: the source does not report its bindings` };
-  }
-  if (routes.length === 0) {
-    return { ...base, status: 'fail', message: `dead-letter exchange '${target.name}' routes to no queue: dead-lettered messages are dropped silently` };
-  }
-  return { ...base, status: 'pass', message: `dead-letters via '${target.name}' to ${routes.join(', ')}` };
+function describeTarget(target: DeadLetterTarget): string {
+  return `${target.kind} ${target.name === '' ? "'' (default exchange)" : target.name}${target.routingKey ? ` routing key ${target.routingKey}` : ''}`;
 }
 
-/** Role-aware: a work or wait queue needs a working dead-letter path; a dead-letter queue does not need one of its own. */
-export const deadLetter: Check<DeadLetterCheck> = (queue, config, context) => {
-  if (!config.required || queue.role === 'dead-letter') return null;
-  const expected = queue.broker === 'sqs' ? 'a RedrivePolicy to an existing DLQ of the same type with longer retention' : 'a dead-letter exchange that routes to a queue';
+/** Work and wait queues need a dead-letter path; a DLQ needs none of its own. */
+function applies(queue: QueueSettings, config: DeadLetterCheck): boolean {
+  return config.required && queue.role !== 'dead-letter';
+}
+
+/** ESR-DLQ-001: a dead-letter target that exists and, on RabbitMQ, routes to a queue (else the broker drops the message silently). */
+export const deadLetterPath: Check<DeadLetterCheck> = (queue, config, context) => {
+  if (!applies(queue, config)) return null;
+  const expected = queue.broker === 'sqs' ? 'a RedrivePolicy to an existing queue' : 'a dead-letter exchange that routes to a queue';
   const setting = queue.deadLetterTarget;
   if (setting.unknown) return unknownUntilApply('the dead-letter target', expected, setting.from);
   const target = setting.value;
@@ -62,7 +41,65 @@ export const deadLetter: Check<DeadLetterCheck> = (queue, config, context) => {
     const loss = queue.broker === 'sqs' ? 'SQS retries until retention expires, then deletes it' : 'a rejected message is dropped silently';
     return { status: 'fail', expected, actual: 'none', message: `no dead-letter target: ${loss}`, from: setting.from };
   }
-  const describedTarget = `${target.kind} ${target.name === '' ? "'' (default exchange)" : target.name}${target.routingKey ? ` routing key ${target.routingKey}` : ''}`;
-  const base = { expected, actual: `${describedTarget} (${describeProvenance(setting.from)})`, from: setting.from };
-  return queue.broker === 'sqs' ? sqsVerdict(queue, target, context, base) : rabbitmqVerdict(target, context, base);
+  const base = { expected, actual: `${describeTarget(target)} (${describeProvenance(setting.from)})`, from: setting.from };
+  if (queue.broker === 'sqs') {
+    const dlq = findSqsQueue(target, context);
+    if (!dlq) return { ...base, status: 'fail', message: `the dead-letter queue ${target.name} does not exist among the ${context.queues.length} queue(s) read` };
+    return { ...base, status: 'pass', message: `dead-letters to ${dlq.name}` };
+  }
+  const routes = rabbitRoutes(target, context);
+  if (routes === undefined) return { ...base, status: 'error', message: `cannot tell where dead-letter exchange '${target.name}' routes: the source does not report its bindings` };
+  if (routes.length === 0) return { ...base, status: 'fail', message: `dead-letter exchange '${target.name}' routes to no queue: dead-lettered messages are dropped silently` };
+  return { ...base, status: 'pass', message: `dead-letters via '${target.name}' to ${routes.join(', ')}` };
 };
+
+/**
+ * ESR-DLQ-002: the dead-letter queue keeps what reaches it. SQS: the same type as its source (FIFO or
+ * standard) and a longer retention, which counts from the original enqueue. RabbitMQ: no message TTL
+ * on the DLQ. Not applicable while there is no DLQ to judge (ESR-DLQ-001 says so).
+ */
+export const deadLetterQueue: Check<DeadLetterCheck> = (queue, config, context) => {
+  if (!applies(queue, config) || queue.deadLetterTarget.unknown || queue.deadLetterTarget.value === null) return null;
+  const target = queue.deadLetterTarget.value;
+  return queue.broker === 'sqs' ? sqsDeadLetterQueue(queue, target, context) : rabbitDeadLetterQueues(target, context);
+};
+
+function sqsDeadLetterQueue(queue: QueueSettings, target: DeadLetterTarget, context: CheckContext): Verdict | null {
+  const dlq = findSqsQueue(target, context);
+  if (!dlq) return null;
+  const expected = `a ${queue.queueType} DLQ keeping messages longer than the source`;
+  if (queue.retentionSeconds.unknown || dlq.retentionSeconds.unknown) return unknownUntilApply('the message retention', expected, dlq.retentionSeconds.from);
+  const sourceRetention = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  const dlqRetention = dlq.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  const actual = `${dlq.name}: ${dlq.queueType}, retention ${dlqRetention} s (source ${sourceRetention} s)`;
+  const problems = [
+    (dlq.queueType === 'fifo') === (queue.queueType === 'fifo') ? null : `the dead-letter queue ${dlq.name} is ${dlq.queueType} but the queue is ${queue.queueType}: SQS requires the same type`,
+    dlqRetention > sourceRetention
+      ? null
+      : `the dead-letter queue ${dlq.name} keeps messages ${dlqRetention} s, not longer than the source's ${sourceRetention} s: a dead-lettered message can expire before anyone sees it`,
+  ].filter((problem): problem is string => problem !== null);
+  const from = dlq.retentionSeconds.from;
+  if (problems.length > 0) return { status: 'fail', expected, actual, message: problems.join('; '), from };
+  return { status: 'pass', expected, actual, message: `dead-letters to ${dlq.name} (${dlq.queueType}, retention ${dlqRetention} s > ${sourceRetention} s)`, from };
+}
+
+function rabbitDeadLetterQueues(target: DeadLetterTarget, context: CheckContext): Verdict | null {
+  const routes = rabbitRoutes(target, context) ?? [];
+  const dlqs = context.queues.filter((queue) => queue.broker === 'rabbitmq' && queue.role === 'dead-letter' && routes.includes(queue.name));
+  if (dlqs.length === 0) return null;
+  const expected = 'dead-letter queues without a message TTL';
+  const expiring = dlqs.filter((dlq) => dlq.messageTtlSeconds.value !== null);
+  const first = expiring[0] ?? dlqs[0];
+  if (first === undefined) return null;
+  const actual = dlqs.map((dlq) => `${dlq.name}: ${dlq.messageTtlSeconds.value === null ? 'no TTL' : `TTL ${dlq.messageTtlSeconds.value} s`}`).join(', ');
+  if (expiring.length > 0) {
+    return {
+      status: 'fail',
+      expected,
+      actual,
+      message: `${expiring.map((dlq) => dlq.name).join(', ')} expire(s) dead-lettered messages after ${expiring.map((dlq) => `${dlq.messageTtlSeconds.value} s`).join(', ')}: nobody sees them`,
+      from: first.messageTtlSeconds.from,
+    };
+  }
+  return { status: 'pass', expected, actual, message: `dead-letter queue(s) ${dlqs.map((dlq) => dlq.name).join(', ')} keep messages until consumed`, from: first.messageTtlSeconds.from };
+}

@@ -3,11 +3,22 @@ import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import { describeProvenance } from '../effective.js';
 import { unknownUntilApply, type Check } from './check.js';
 
+/** The seconds the policy asks for: minSeconds, the handler-time multiple, or the larger of both. */
+export function requiredVisibilitySeconds(config: VisibilityTimeoutCheck): number {
+  const multiple = config.minHandlerTimeMultiple !== undefined && config.handlerTimeSeconds !== undefined ? config.minHandlerTimeMultiple * config.handlerTimeSeconds : 0;
+  return Math.max(config.minSeconds ?? 0, multiple);
+}
+
+function describeRequirement(config: VisibilityTimeoutCheck, needed: number): string {
+  if (config.minHandlerTimeMultiple === undefined || config.handlerTimeSeconds === undefined || needed === config.minSeconds) return `≥ ${needed} s`;
+  return `≥ ${needed} s (${config.minHandlerTimeMultiple} × handler time ${config.handlerTimeSeconds} s)`;
+}
+
 /** SQS only: a visibility timeout shorter than the handler makes a second consumer take the same message. */
 export const visibilityTimeout: Check<VisibilityTimeoutCheck> = (queue, config) => {
   if (queue.broker !== 'sqs' || queue.role !== 'work') return null;
-  const needed = config.minHandlerTimeMultiple * config.handlerTimeSeconds;
-  const expected = `≥ ${needed} s (${config.minHandlerTimeMultiple} × handler time ${config.handlerTimeSeconds} s)`;
+  const needed = requiredVisibilitySeconds(config);
+  const expected = describeRequirement(config, needed);
   const setting = queue.visibilityTimeoutSeconds;
   if (setting.unknown) return unknownUntilApply('the visibility timeout', expected, setting.from);
   const value = setting.value ?? SQS_DEFAULTS.visibilityTimeoutSeconds;
