@@ -5,8 +5,8 @@
  * message when the queue has no redrive policy; 3.x `spring.cloud.aws.*` leaves it to redelivery).
  * Defaults are Spring Boot's; keys use Spring's relaxed binding (max-attempts = maxAttempts).
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { readInputFile } from '../config/input-file.js';
 import { isAlias, isMap, isScalar, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { SourceError } from './errors.js';
 import type { ConsumerRetry, Provenance } from './queue-settings.js';
@@ -204,13 +204,30 @@ export function consumerRetryOf(entries: Entry[], file: string): ConsumerRetry {
   };
 }
 
-export async function readConsumerRetry(path: string): Promise<ConsumerRetry> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SourceError(`cannot read consumer config ${path} (${(error as { code?: string }).code ?? 'error'})`, { cause: error });
+/** Only keys under these are read: a file with none of them is not a Spring consumer config. */
+const SPRING_PREFIXES = ['spring.', 'cloud.aws.'];
+
+/**
+ * What is not a Spring config must not pass as "Spring AMQP defaults": a binary, an empty file, a
+ * YAML document that is not a map (/etc/passwd reads as one string), a map without any `spring.*`
+ * or `cloud.aws.*` key (package.json). Refused with the file, the line and what was expected.
+ */
+function refuseNonSpring(text: string, entries: readonly Entry[], file: string): void {
+  const expected = 'expected a Spring Boot application.yml / .properties with spring.* or cloud.aws.* keys';
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0 || text.includes('\uFFFD')) {
+    const at = nul >= 0 ? nul : text.indexOf('\uFFFD');
+    throw new SourceError(`${file}:${text.slice(0, at).split('\n').length}: a binary file, not text: ${expected}`);
   }
+  if (entries.some((entry) => SPRING_PREFIXES.some((prefix) => normalise(entry.key).startsWith(normalise(prefix))))) return;
+  const first = entries[0];
+  const what = text.trim() === '' ? 'an empty file' : first === undefined ? 'no key: value entries' : `no spring.* or cloud.aws.* key (first key: ${first.key})`;
+  throw new SourceError(`${file}:${first?.line ?? 1}: ${what}: ${expected}`);
+}
+
+export async function readConsumerRetry(path: string): Promise<ConsumerRetry> {
+  const text = await readInputFile(path);
   const entries = extname(path).toLowerCase() === '.properties' ? parseProperties(text) : parseYaml(text, path);
+  refuseNonSpring(text, entries, path);
   return consumerRetryOf(entries, path);
 }

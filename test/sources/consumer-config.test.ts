@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OperatingError } from '../../src/errors.js';
 import { parseDurationMs, readConsumerRetry } from '../../src/sources/consumer-config.js';
 import { SourceError } from '../../src/sources/errors.js';
 
@@ -95,6 +96,25 @@ describe('consumer retry config (Spring Boot)', () => {
     expect(await failure('spring.rabbitmq.listener.simple.retry.enabled=${RETRY}\n', 'placeholder.properties')).toMatch(/placeholder\.properties:1: .* without a default/);
     expect(await failure('spring:\n  rabbitmq: [\n', 'broken.yml')).toMatch(/broken\.yml:\d+:\d+: /);
     const missing = await readConsumerRetry(`${DIR}/missing.yml`).catch((e: unknown) => e);
-    expect((missing as Error).message).toBe(`cannot read consumer config ${DIR}/missing.yml (ENOENT)`);
+    expect((missing as Error).message).toBe(`${DIR}/missing.yml: file not found`);
+  });
+
+  // issue 13 row 5: what is not a Spring config must not pass as "Spring AMQP defaults"
+  it.each([
+    ['/etc/passwd', /\/etc\/passwd:1: .*expected a Spring Boot application\.yml/],
+    ['/dev/null', /\/dev\/null: expected a regular file/],
+    ['package.json', /package\.json:2: no spring\.\* or cloud\.aws\.\* key \(first key: name\)/],
+  ])('refuses %s with exit code 2', async (file, message) => {
+    const error = await readConsumerRetry(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperatingError);
+    expect((error as OperatingError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses a binary, an empty file and YAML that is not a map', async () => {
+    expect(await failure('spring:\n  x: \u0000\u0001\u0002\n', 'binary.yml')).toMatch(/binary\.yml:2: a binary file, not text/);
+    expect(await failure('', 'empty.yml')).toMatch(/empty\.yml:1: an empty file: expected a Spring Boot/);
+    expect(await failure('just a sentence\n', 'prose.yml')).toMatch(/prose\.yml:1: no key: value entries/);
+    expect(await failure('server.port=8080\n', 'other.properties')).toMatch(/other\.properties:1: no spring\.\* or cloud\.aws\.\* key \(first key: server\.port\)/);
   });
 });
