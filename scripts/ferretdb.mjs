@@ -7,7 +7,8 @@
 //   node scripts/ferretdb.mjs stop     stop the one this script started
 //
 // Used by vitest's globalSetup (test/store/ferretdb-setup.ts) when MONGODB_URI is not set, and by .ci/run.
-// Environment: ESR_FERRETDB_CACHE (default ~/.cache/esr-ferretdb), GO (default go on PATH, else
+// Environment: ESR_FERRETDB_CACHE (default ~/.cache/esr-ferretdb), ESR_FERRETDB_PORT (default 27017,
+// another free one when taken), GO (default go on PATH, else
 // /usr/local/go/bin/go), ESR_FERRETDB_POSTGRESQL (default postgres://postgres@127.0.0.1:5432/ferretdb_esr).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { MongoClient } from 'mongodb';
 
 export const FERRETDB_VERSION = '1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
-const DEFAULT_PORT = 27017;
+const DEFAULT_PORT = Number(process.env.ESR_FERRETDB_PORT ?? 27017);
 /** How long a started FerretDB may take to answer. */
 const START_TIMEOUT_MS = 30_000;
 
@@ -47,7 +48,7 @@ function install() {
   mkdirSync(cacheDir, { recursive: true });
   const go = goCommand();
   say(`installing FerretDB v${FERRETDB_VERSION} into ${cacheDir} (once; about 2 minutes)`);
-  const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' };
+  const env = { ...process.env, GOFLAGS: '-mod=mod' };
   const { Dir } = JSON.parse(execFileSync(go, ['mod', 'download', '-json', `${MODULE}@v${FERRETDB_VERSION}`], { env, encoding: 'utf8' }));
   const work = mkdtempSync(join(tmpdir(), 'esr-ferretdb-build-'));
   try {
