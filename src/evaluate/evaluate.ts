@@ -8,7 +8,7 @@ import { describeProvenance } from './effective.js';
 import { parityFindings } from './parity.js';
 import { fixFor, type Wanted } from './remediation.js';
 import { buildReport, type Finding, type Report, type UncoveredQueue } from './report.js';
-import { applyWaivers } from './waivers.js';
+import { applySuppressions, applyWaivers } from './waivers.js';
 
 export interface EvaluationInput {
   policies: readonly Policy[];
@@ -215,5 +215,5 @@ export function evaluate(input: EvaluationInput): Report {
     ...(input.baseline ? parityFindings(input.baseline, input.target) : []),
     ...(input.extraFindings ?? []),
   );
-  return buildReport(env, input.baseline?.environment.name, applyWaivers(findings, input.policies, env, input.asOf), notCovered);
+  return buildReport(env, input.baseline?.environment.name, applyWaivers(applySuppressions(findings, input.target.queues), input.policies, env, input.asOf), notCovered);
 }

@@ -30,7 +30,8 @@ export interface Finding {
   location?: Location;
   /** Where the queue is declared (the plan's configuration, the template, the export), when read from a file: SARIF's primary location. */
   queueLocation?: Location;
-  waiver?: { reason: string; expires: string };
+  /** `inSource`: an inline IaC suppression (Terraform comment, CloudFormation Metadata) at that line; it has no expiry. */
+  waiver?: { reason: string; expires: string; inSource?: Location };
 }
 
 export interface Summary {

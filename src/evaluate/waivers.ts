@@ -1,5 +1,6 @@
 import { CHECK_NAMES, type CheckName, type Policy, type Waiver } from '../policy/types.js';
 import { idsOfPolicyCheck } from './checks/registry.js';
+import type { QueueSettings } from '../sources/queue-settings.js';
 import type { Finding } from './report.js';
 
 /** A waiver holds through its expiry day; `asOf` and `expires` are both YYYY-MM-DD, so text order is date order. */
@@ -15,6 +16,23 @@ function waivedIds(check: string): string[] {
 function waives(waiver: Waiver, finding: Finding): boolean {
   const queue = waiver.queue === finding.queue || waiver.queue === finding.queueId;
   return queue && waivedIds(waiver.check).includes(finding.check) && (waiver.env === undefined || waiver.env === finding.env);
+}
+
+/** Said instead of an expiry date: an inline suppression lives and dies with the code it excuses. */
+export const INLINE_EXPIRY = 'no expiry (inline suppression)';
+
+/**
+ * Inline IaC suppressions the sources read (`# policy-check:skip=ID:reason` in a .tf file,
+ * `Metadata: { policy-check: { skip: [{ id, reason }] } }` in a template) waive the failed finding
+ * of that check id on that queue.
+ */
+export function applySuppressions(findings: readonly Finding[], queues: readonly QueueSettings[]): Finding[] {
+  const byQueue = new Map(queues.filter((q) => q.suppressions !== undefined).map((q) => [q.id, q.suppressions ?? []]));
+  return findings.map((finding) => {
+    if (finding.status !== 'fail' || finding.queueId === undefined) return finding;
+    const inline = byQueue.get(finding.queueId)?.find((s) => s.checkId === finding.check);
+    return inline ? { ...finding, status: 'waived' as const, waiver: { reason: inline.reason, expires: INLINE_EXPIRY, inSource: inline.location } } : finding;
+  });
 }
 
 /**
