@@ -62,35 +62,46 @@ interface Target {
   line: number;
 }
 
-/** Every check of the policy on one queue; streams neither requeue nor dead-letter, so no check applies to them. */
+/** The fixes of several findings on one queue, as one: what each asks, together (a fix never undoes another). */
+function mergeWanted(all: readonly Wanted[]): Wanted {
+  return all.reduce<Wanted>((merged, wanted) => ({ ...merged, ...wanted, deadLetter: merged.deadLetter === true || wanted.deadLetter === true }), {});
+}
+
+/**
+ * Every check of the policy on one queue; streams neither requeue nor dead-letter, so no check applies
+ * to them. Every problem of the queue gets the same fix, which repairs them all: applying the fix of
+ * one finding never undoes another's (two set_policy on one queue would replace each other).
+ */
 function queueFindings(policy: Policy, env: string, target: Target, context: CheckContext): Finding[] {
   const { settings } = target.read;
   const base = { policy: policy.name, env, queue: target.label, queueId: settings.id };
-  const findings: Finding[] = [];
-  const locationOf = (name: CheckName) => ({ file: policy.file, line: policy.checkLines[name] ?? 1 });
+  const verdicts: { name: CheckName; id: CheckId; severity: Finding['severity']; verdict: Verdict }[] = [];
   if (settings.queueType !== 'stream') {
     for (const name of Object.keys(policy.checks) as CheckName[]) {
       const config = policy.checks[name];
       if (!config) continue;
       for (const { id, run } of CHECKS[name]) {
         const verdict = runCheck(run as Check<typeof config>, config, settings, context);
-        if (!verdict) continue;
-        findings.push({
-          ...base,
-          check: id,
-          severity: config.severity,
-          status: verdict.status,
-          expected: verdict.expected,
-          actual: verdict.actual,
-          message: verdict.message,
-          source: `${target.read.source}: ${describeProvenance(verdict.from)}`,
-          location: locationOf(name),
-          ...(verdict.status === 'pass' ? {} : { fix: fixFor(settings, wantedFor(policy.checks, id), context.queues) }),
-        });
+        if (verdict) verdicts.push({ name, id, severity: config.severity, verdict });
       }
     }
   }
-  if (findings.length > 0) return findings;
+  if (verdicts.length > 0) {
+    const problems = verdicts.filter(({ verdict }) => verdict.status !== 'pass');
+    const fix = problems.length === 0 ? undefined : fixFor(settings, mergeWanted(problems.map(({ id }) => wantedFor(policy.checks, id))), context.queues);
+    return verdicts.map(({ name, id, severity, verdict }) => ({
+      ...base,
+      check: id,
+      severity,
+      status: verdict.status,
+      expected: verdict.expected,
+      actual: verdict.actual,
+      message: verdict.message,
+      source: `${target.read.source}: ${describeProvenance(verdict.from)}`,
+      location: { file: policy.file, line: policy.checkLines[name] ?? 1 },
+      ...(verdict.status === 'pass' || fix === undefined ? {} : { fix }),
+    }));
+  }
   // Role-aware checks all stood aside (a dead-letter queue, a stream): still show that it was found.
   const why = settings.queueType === 'stream' ? 'a stream: no retry check applies (streams neither requeue nor dead-letter)' : `as a ${settings.role} queue none of the policy's checks apply to it`;
   return [

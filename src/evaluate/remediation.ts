@@ -204,7 +204,8 @@ function rabbitmqFix(queue: QueueSettings, wanted: Wanted, queues: readonly Queu
   const definition: Record<string, string | number> = {};
   const lines: string[] = [];
   const target = queue.deadLetterTarget.value;
-  if (wanted.maxDeliveries !== undefined) definition['delivery-limit'] = deliveryLimitFor(wanted.maxDeliveries);
+  // a policy carrying delivery-limit does not apply to a classic queue at all (policies.ts): keep it out
+  if (wanted.maxDeliveries !== undefined && queue.queueType === 'quorum') definition['delivery-limit'] = deliveryLimitFor(wanted.maxDeliveries);
   const needsPath = wanted.deadLetter === true || wanted.maxDeliveries !== undefined;
   const exchange = target?.name || wanted.deadLetterName || `${queue.name}.dlx`;
   // the new policy displaces the one that applies now: carry its dead-letter keys over
@@ -224,14 +225,17 @@ function rabbitmqFix(queue: QueueSettings, wanted: Wanted, queues: readonly Queu
     lines.unshift(
       `rabbitmqctl set_policy --vhost ${vhost} --apply-to queues --priority 10 ${shellQuote(`retry-${queue.name}`)} ${shellQuote(`^${regexEscape(queue.name)}$`)} ${shellQuote(JSON.stringify(definition))}`,
     );
-    if (queue.queueType !== 'quorum' && definition['delivery-limit'] !== undefined) {
-      lines.push('# delivery-limit is enforced only by quorum queues: redeclare the queue with x-queue-type=quorum (a queue type cannot change in place)');
-    }
     if (queue.maxDeliveries.from.origin === 'x-argument' && definition['delivery-limit'] !== undefined) {
       lines.push(`# the queue's ${queue.maxDeliveries.from.detail ?? 'x-delivery-limit'} argument wins when lower (the broker takes the minimum): redeclare the queue without it`);
     }
     const policy = [queue.maxDeliveries, queue.deadLetterTarget].find((s) => s.from.origin === 'policy');
     if (policy) lines.push(`# only one policy applies per queue: merge these keys into policy '${policy.from.detail ?? ''}' instead if it matches`);
+  }
+  if (wanted.maxDeliveries !== undefined && queue.queueType !== 'quorum') {
+    lines.push(
+      `# only quorum queues bound deliveries: redeclare ${queue.name} with x-queue-type=quorum (a queue type cannot change in place), then:`,
+      `rabbitmqctl set_policy --vhost ${vhost} --apply-to queues --priority 10 ${shellQuote(`retry-${queue.name}`)} ${shellQuote(`^${regexEscape(queue.name)}$`)} ${shellQuote(JSON.stringify({ ...definition, 'delivery-limit': deliveryLimitFor(wanted.maxDeliveries) }))}`,
+    );
   }
   if (wanted.deadLetterQueue) {
     const expiring = queues.filter((other) => other.broker === 'rabbitmq' && other.vhost === queue.vhost && (target?.resolvedQueues ?? []).includes(other.name) && other.messageTtlSeconds.value !== null);

@@ -1,20 +1,29 @@
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindQueues } from '../../src/evaluate/bind.js';
+import { evaluate } from '../../src/evaluate/evaluate.js';
+import type { Report } from '../../src/evaluate/report.js';
+import { rabbitmqLiveSource } from '../../src/sources/rabbitmq-live.js';
+import { MANAGEMENT_URL, TestVhost } from '../sources/rabbit-admin.js';
 import { fixFor } from '../../src/evaluate/remediation.js';
 import type { DeadLetterTarget } from '../../src/sources/queue-settings.js';
-import { consumer, rabbitQueue, setting, sqsQueue } from './fixtures.js';
+import { consumer, environment, policy, rabbitQueue, setting, sqsQueue } from './fixtures.js';
 
 const fromFile = (source: string, detail: string) => ({ value: null, from: { source, origin: 'file' as const, detail } });
 
 describe('fixFor: a snippet in the form the queue is managed by', () => {
-  it('RabbitMQ: a set_policy with delivery-limit = deliveries − 1, the dead-letter path it needs, and the caveat for classic queues', () => {
+  it('RabbitMQ classic: the dead-letter path it needs, and the delivery-limit only after a redeclare as quorum', () => {
     const fix = fixFor(rabbitQueue({ queueType: 'classic', deadLetterTarget: setting<DeadLetterTarget>(null, 'broker-default') }), { maxDeliveries: 13, deadLetter: true });
     expect(fix.split('\n')).toEqual([
-      `rabbitmqctl set_policy --vhost '/' --apply-to queues --priority 10 'retry-esr.queue.appfilegenerationcommand' '^esr\\.queue\\.appfilegenerationcommand$' '{"delivery-limit":12,"dead-letter-exchange":"esr.queue.appfilegenerationcommand.dlx"}'`,
+      `rabbitmqctl set_policy --vhost '/' --apply-to queues --priority 10 'retry-esr.queue.appfilegenerationcommand' '^esr\\.queue\\.appfilegenerationcommand$' '{"dead-letter-exchange":"esr.queue.appfilegenerationcommand.dlx"}'`,
       "rabbitmqadmin --vhost '/' declare exchange name='esr.queue.appfilegenerationcommand.dlx' type=fanout durable=true",
       "rabbitmqadmin --vhost '/' declare queue name='esr.queue.appfilegenerationcommand.dlq' durable=true",
       "rabbitmqadmin --vhost '/' declare binding source='esr.queue.appfilegenerationcommand.dlx' destination='esr.queue.appfilegenerationcommand.dlq' routing_key='esr.queue.appfilegenerationcommand'",
-      '# delivery-limit is enforced only by quorum queues: redeclare the queue with x-queue-type=quorum (a queue type cannot change in place)',
       "# only one policy applies per queue: merge these keys into policy 'esr-retry' instead if it matches",
+      // a policy carrying delivery-limit never applies to a classic queue (not even its other keys)
+      '# only quorum queues bound deliveries: redeclare esr.queue.appfilegenerationcommand with x-queue-type=quorum (a queue type cannot change in place), then:',
+      `rabbitmqctl set_policy --vhost '/' --apply-to queues --priority 10 'retry-esr.queue.appfilegenerationcommand' '^esr\\.queue\\.appfilegenerationcommand$' '{"dead-letter-exchange":"esr.queue.appfilegenerationcommand.dlx","delivery-limit":12}'`,
     ]);
   });
 
@@ -57,4 +66,58 @@ describe('fixFor: a snippet in the form the queue is managed by', () => {
       '    initial-interval: 1000ms',
     ]);
   });
+});
+
+describe('fixes applied for real: RabbitMQ', () => {
+  let vhost: TestVhost;
+  const estatePolicy = policy({
+    appliesTo: [],
+    selectors: [{ selector: { pattern: '^esr\\.fix\\.', role: 'work' }, line: 3 }],
+    checks: { retryBudget: { minDeliveries: 5, maxDeliveries: 50, severity: 'error' }, deadLetter: { required: true, severity: 'error' } },
+  });
+
+  async function check(): Promise<Report> {
+    const source = rabbitmqLiveSource({ managementUrl: MANAGEMENT_URL, vhost: vhost.name, username: 'guest', password: 'guest' });
+    const read = (await source.load()).map((settings) => ({ settings, source: source.description }));
+    return evaluate({ policies: [estatePolicy], target: bindQueues(environment('live', {}), read, new Map()), asOf: '2026-12-01' });
+  }
+
+  beforeAll(async () => {
+    vhost = await TestVhost.create('sem-fix');
+    // a quorum queue with no limit and no dead-letter path, one with a DLX that routes nowhere
+    await vhost.channel.assertQueue('esr.fix.bare', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await vhost.channel.assertExchange('esr.fix.dlx', 'direct', { durable: true });
+    await vhost.channel.assertQueue('esr.fix.nowhere', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 9, 'x-dead-letter-exchange': 'esr.fix.dlx' } });
+  }, 30_000);
+
+  afterAll(async () => {
+    await vhost?.close();
+  });
+
+  it('each queue gets one fix for all its problems; running it makes every check pass and the broker dead-letters after the policy\'s deliveries', async () => {
+    const before = await check();
+    const failing = before.findings.filter((finding) => finding.status !== 'pass');
+    expect(failing.map((finding) => [finding.queueId, finding.check]).sort()).toEqual([
+      [`${vhost.name}/esr.fix.bare`, 'ESR-DLQ-001'],
+      [`${vhost.name}/esr.fix.bare`, 'ESR-RETRY-001'],
+      [`${vhost.name}/esr.fix.nowhere`, 'ESR-DLQ-001'],
+    ]);
+    const fixes = new Map(failing.map((finding) => [finding.queueId, finding.fix ?? '']));
+    // one finding, one fix; two findings on one queue share it (never two contradictory set_policy)
+    expect(new Set(failing.filter((finding) => finding.queueId?.endsWith('bare')).map((finding) => finding.fix)).size).toBe(1);
+    for (const fix of fixes.values()) {
+      for (const line of fix.split('\n').filter((text) => text !== '' && !text.startsWith('#'))) {
+        await promisify(execFile)('sh', ['-c', line], { timeout: 30_000 });
+      }
+    }
+    // policies apply asynchronously: poll the check until it holds (bounded)
+    let after = await check();
+    for (let tries = 0; tries < 50 && after.findings.some((finding) => finding.status !== 'pass'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await check();
+    }
+    expect(after.findings.filter((finding) => finding.status !== 'pass')).toEqual([]);
+    expect(await vhost.countDeliveries('esr.fix.bare', ['esr.fix.bare.dlq'])).toEqual({ deliveries: 5, endedIn: 'esr.fix.bare.dlq' });
+    expect(await vhost.countDeliveries('esr.fix.nowhere', ['esr.fix.nowhere.dlq'])).toEqual({ deliveries: 10, endedIn: 'esr.fix.nowhere.dlq' });
+  }, 90_000);
 });

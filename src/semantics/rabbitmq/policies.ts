@@ -78,6 +78,56 @@ export const OPERATOR_POLICY_KEYS: readonly string[] = [
   'delivery-limit',
 ];
 
+/**
+ * Keys a queue type does not support (`capabilities()` of rabbit_classic_queue, rabbit_quorum_queue,
+ * rabbit_stream_queue, 3.10). A policy carrying ANY of them does not apply to a queue of that type at
+ * all (rabbit_queue_type:is_policy_applicable/2): the next applicable policy does. Established on the
+ * broker: a policy with delivery-limit never applies to a classic queue, not even for its other keys.
+ */
+const UNSUPPORTED_POLICY_KEYS: Record<RabbitQueueType, readonly string[]> = {
+  classic: ['max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'delivery-limit', 'dead-letter-strategy'],
+  quorum: [
+    'max-priority',
+    'queue-mode',
+    'single-active-consumer',
+    'ha-mode',
+    'ha-params',
+    'ha-sync-mode',
+    'ha-promote-on-shutdown',
+    'ha-promote-on-failure',
+    'queue-master-locator',
+    'max-age',
+    'stream-max-segment-size-bytes',
+    'initial-cluster-size',
+  ],
+  stream: [
+    'expires',
+    'message-ttl',
+    'dead-letter-exchange',
+    'dead-letter-routing-key',
+    'max-length',
+    'max-in-memory-length',
+    'max-in-memory-bytes',
+    'max-priority',
+    'overflow',
+    'queue-mode',
+    'single-active-consumer',
+    'delivery-limit',
+    'ha-mode',
+    'ha-params',
+    'ha-sync-mode',
+    'ha-promote-on-shutdown',
+    'ha-promote-on-failure',
+    'queue-master-locator',
+    'dead-letter-strategy',
+  ],
+};
+
+/** Whether a policy's definition can apply to this queue type at all. */
+export function isPolicyApplicable(type: RabbitQueueType, definition: Record<string, unknown>): boolean {
+  return Object.keys(definition).every((key) => !UNSUPPORTED_POLICY_KEYS[type].includes(key));
+}
+
 /** null: the queue type does not use the key at all (a classic queue has no delivery-limit; streams dead-letter nothing). */
 export function mergeRuleOf(type: RabbitQueueType, key: string): MergeRule | null {
   return type === 'stream' ? null : (MERGE_RULES[type][key] ?? null);
@@ -118,13 +168,17 @@ export function appliesToQueue(applyTo: string, type: RabbitQueueType): boolean 
 
 /**
  * The single policy the broker applies: among those of the queue's vhost whose pattern matches the
- * name and whose apply-to covers the queue, the highest priority. Policies never merge. A tie is
+ * name, whose apply-to covers the queue and whose keys the queue type supports, the highest priority. Policies never merge. A tie is
  * arbitrary on the broker (lists:sort over table order, not names); we take the broker's reported
  * choice when it is among the tied, else the first by name, and say so.
  */
 export function matchPolicy(queue: RabbitQueue, policies: readonly RabbitPolicy[], reported?: string | null): PolicyMatch | null {
   const matching = policies.filter(
-    (p) => (p.vhost === undefined || p.vhost === queue.vhost) && appliesToQueue(p.applyTo, queue.type) && patternMatches(p.pattern, queue.name),
+    (p) =>
+      (p.vhost === undefined || p.vhost === queue.vhost) &&
+      appliesToQueue(p.applyTo, queue.type) &&
+      isPolicyApplicable(queue.type, p.definition) &&
+      patternMatches(p.pattern, queue.name),
   );
   if (matching.length === 0) return null;
   const top = Math.max(...matching.map((p) => p.priority));
