@@ -67,6 +67,10 @@ function describe(error: ErrorObject): { pointer: string; key?: string; text: st
   }
 }
 
+/** Outside YAML's printable set (YAML 1.2, 5.1): C0 controls but tab, LF and CR; DEL; C1 controls but NEL. */
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
+
 export interface ValidatedDocument<T> {
   data: T;
   /** The parsed document and its line counter, for callers that point at lines of valid input too. */
@@ -79,6 +83,14 @@ export interface ValidatedDocument<T> {
  * error back to the line and column of the offending node. Throws InputError.
  */
 export function parseValidatedYamlDocument<T>(text: string, file: string, schema: object): ValidatedDocument<T> {
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const before = text.slice(0, bad.index);
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const line = before.split('\n').length;
+    const column = bad.index - (before.lastIndexOf('\n') + 1) + 1;
+    throw new InputError(file, line, column, `invalid YAML: control character U+${code} is not allowed`);
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const syntaxError = document.errors[0];

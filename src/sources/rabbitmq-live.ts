@@ -90,11 +90,11 @@ class ManagementApi {
   async load(): Promise<QueueSettings[]> {
     const [version, queues, policies, operatorPolicies, exchanges, bindings] = await Promise.all([
       this.version(),
-      this.paged<ApiQueue>(`/api/queues/${this.vhostPath}`, 'name,type,arguments,policy,operator_policy'),
-      this.list<ApiPolicy>(`/api/policies/${this.vhostPath}`),
-      this.list<ApiPolicy>(`/api/operator-policies/${this.vhostPath}`),
-      this.paged<RabbitExchange>(`/api/exchanges/${this.vhostPath}`, 'name,type,arguments'),
-      this.list<ApiBinding>(`/api/bindings/${this.vhostPath}`),
+      this.paged<ApiQueue>(`/api/queues/${this.vhostPath}`, 'name,type,arguments,policy,operator_policy', 'queue', queueProblem),
+      this.list<ApiPolicy>(`/api/policies/${this.vhostPath}`, 'policy', policyProblem),
+      this.list<ApiPolicy>(`/api/operator-policies/${this.vhostPath}`, 'operator policy', policyProblem),
+      this.paged<RabbitExchange>(`/api/exchanges/${this.vhostPath}`, 'name,type,arguments', 'exchange', exchangeProblem),
+      this.list<ApiBinding>(`/api/bindings/${this.vhostPath}`, 'binding', bindingProblem),
     ]);
     return rabbitQueueSettings(
       {
@@ -129,20 +129,30 @@ class ManagementApi {
   private async version(): Promise<string | null> {
     if (this.options.version !== undefined) return this.options.version;
     const overview = await this.get<{ rabbitmq_version?: string; product_version?: string }>('/api/overview');
-    return overview.rabbitmq_version ?? overview.product_version ?? null;
+    const version = overview.rabbitmq_version ?? overview.product_version;
+    return typeof version === 'string' ? version : null;
   }
 
-  private async list<T>(path: string): Promise<T[]> {
+  private async list<T>(path: string, what: string, problemOf: (item: unknown) => string | null): Promise<T[]> {
     const body = await this.get<unknown>(path);
     if (!Array.isArray(body)) throw new SourceError(`RabbitMQ management API ${this.base}${path} answered something other than a list`);
-    return body as T[];
+    return this.checked<T>(body, `${this.base}${path}`, what, problemOf);
+  }
+
+  /** The API's answer is outside input: an item of the wrong shape is named, never a crash further on. */
+  private checked<T>(items: unknown[], where: string, what: string, problemOf: (item: unknown) => string | null): T[] {
+    items.forEach((item, index) => {
+      const problem = problemOf(item);
+      if (problem !== null) throw new SourceError(`RabbitMQ management API ${where} answered ${what} #${index + 1} that is ${problem}`);
+    });
+    return items as T[];
   }
 
   /**
    * Pages through a listing; stops at the last page the API reports, never past MAX_PAGES. Items are
    * named: one created or deleted between two pages may shift another onto both, so the last copy wins.
    */
-  private async paged<T extends { name: string }>(path: string, columns: string): Promise<T[]> {
+  private async paged<T extends { name: string }>(path: string, columns: string, what: string, problemOf: (item: unknown) => string | null): Promise<T[]> {
     const pageSize = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
     const items = new Map<string, T>();
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -150,7 +160,7 @@ class ManagementApi {
       if (!Array.isArray(body.items) || typeof body.page_count !== 'number') {
         throw new SourceError(`RabbitMQ management API ${this.base}${path} answered a page without items or page_count`);
       }
-      for (const item of body.items) items.set(item.name, item);
+      for (const item of this.checked<T>(body.items, `${this.base}${path}`, what, problemOf)) items.set(item.name, item);
       if (page >= body.page_count) return [...items.values()];
     }
     throw new SourceError(`${this.base}${path}: more than ${MAX_PAGES} pages of ${pageSize}; refusing to read further`);
@@ -201,6 +211,39 @@ class ManagementApi {
     );
     return this.vhostCheck;
   }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const optional = (value: unknown, type: 'string' | 'number') => value === undefined || value === null || typeof value === type;
+
+function namedProblem(item: unknown): string | null {
+  if (!isRecord(item) || typeof item.name !== 'string') return 'not an object with a name';
+  return item.arguments === undefined || item.arguments === null || isRecord(item.arguments) ? null : 'a listing whose arguments are not an object';
+}
+
+function queueProblem(item: unknown): string | null {
+  const problem = namedProblem(item);
+  if (problem !== null || !isRecord(item)) return problem;
+  return optional(item.type, 'string') && optional(item.policy, 'string') && optional(item.operator_policy, 'string') ? null : 'a queue whose type or policy is not a string';
+}
+
+function exchangeProblem(item: unknown): string | null {
+  const problem = namedProblem(item);
+  if (problem !== null || !isRecord(item)) return problem;
+  return typeof item.type === 'string' ? null : 'an exchange without a type';
+}
+
+function policyProblem(item: unknown): string | null {
+  if (!isRecord(item) || typeof item.name !== 'string') return 'not an object with a name';
+  if (typeof item.pattern !== 'string') return 'a policy without a pattern';
+  if (item.definition !== undefined && !isRecord(item.definition)) return 'a policy whose definition is not an object';
+  return optional(item['apply-to'], 'string') && optional(item.priority, 'number') ? null : 'a policy whose apply-to or priority has the wrong type';
+}
+
+function bindingProblem(item: unknown): string | null {
+  if (!isRecord(item)) return 'not an object';
+  const fields = ['source', 'destination', 'destination_type', 'routing_key'];
+  return fields.every((field) => typeof item[field] === 'string') ? null : `a binding without ${fields.join(', ')} as strings`;
 }
 
 function isManagementOverview(answer: HttpAnswer): boolean {

@@ -34,6 +34,8 @@ describe('parseValidatedYaml', () => {
     ['name: x\nkind: c\n', 2, 7, /kind must be one of "a", "b"/],
     ['name: [\n', 2, 1, /invalid YAML/],
     ['name: a\nname: b\n', 2, 1, /Map keys must be unique/],
+    ['name: x\nkind: a\u001b[2J\n', 2, 8, /invalid YAML: control character U\+001B is not allowed/],
+    ['name: "x\u0000"\n', 1, 9, /invalid YAML: control character U\+0000 is not allowed/],
   ])('names file, line and column: %j', (text, line, column, message) => {
     const error = errorOf(text);
     expect([error.line, error.column]).toEqual([line, column]);

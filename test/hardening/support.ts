@@ -70,6 +70,25 @@ export function runCli(bin: 'esr-export' | 'esr-sim' | 'policy-check', args: str
   return runProcess(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...args], { deadlineMs: options.deadlineMs ?? 20_000, env: options.env, cwd: options.cwd });
 }
 
+/** Runs a CLI's `main` in this process (no start-up cost), capturing what it writes, as an `Exit`. */
+export async function runMain(bin: 'esr-export' | 'esr-sim' | 'policy-check', args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Exit> {
+  let stdout = '';
+  let stderr = '';
+  const out = (text: string) => void (stdout += text);
+  const err = (text: string) => void (stderr += text);
+  const started = performance.now();
+  let code: number;
+  if (bin === 'policy-check') {
+    const { main } = await import('../../src/cli/policy-check.js');
+    const environ = { ...process.env, ...options.env };
+    code = await main(args, { out, err, environ, isTTY: false, today: () => '2026-12-01', cwd: options.cwd ?? ROOT });
+  } else {
+    const { main } = bin === 'esr-export' ? await import('../../src/cli/esr-export.js') : await import('../../src/cli/esr-sim.js');
+    code = await main(args, { out, err });
+  }
+  return { code, signal: null, stdout, stderr, ms: performance.now() - started };
+}
+
 /** The contract of every bad input: exit 2, within the bound, one line on stderr matching `message`, no stack trace. */
 export function expectOneLineFailure(exit: Exit, message: RegExp, boundMs: number): void {
   const context = `exit ${exit.code} signal ${exit.signal} after ${Math.round(exit.ms)} ms; stderr: ${exit.stderr}; stdout: ${exit.stdout}`;
