@@ -81,9 +81,23 @@ describe('esr-export', () => {
     [['run', '--retry-delay-ms', 'abc'], /--retry-delay-ms must be an integer of at least 0/],
     [['run', '--until-idle', '1.5'], /--until-idle must be an integer of at least 0/],
     [['sqs-local', '--port', '70000'], /--port must be an integer from 0 to 65535/],
+    [['trigger', '--office', '', '--date', '2021-08-01'], /--office needs office codes, got ''/],
+    [['trigger', '--office', 'SEV,LDN', '--date', '2021-08-01'], /--office takes one office code, got 2/],
+    [['schedule', '--offices', 'SEV,,LDN'], /--offices needs office codes/],
+    [['run', '--consumers', '0'], /--consumers must be a positive integer, got '0'/],
+    [['run', '--rabbitmq-retry', 'wait-queue'], /--rabbitmq-retry needs --broker rabbitmq \(this command runs on the memory broker\)/],
+    [['run', '--broker', 'sqs', '--rabbitmq-connect-timeout', '100'], /--rabbitmq-connect-timeout needs --broker rabbitmq \(this command runs on the sqs broker\)/],
+    [['trigger', '--office', 'SEV', '--date', '2021-08-01', '--amqp-url', 'amqp://x'], /--amqp-url needs --broker rabbitmq/],
+    [['dlq', 'list', '--broker', 'rabbitmq', '--endpoint', 'http://127.0.0.1:1'], /--endpoint needs --broker sqs \(this command runs on the rabbitmq broker\)/],
+    [['audit', '--as-of', '2021-07-31'], /audit reads the store the runs wrote: pass --state FILE \(SQLite\) or --mongodb-uri URI \(or set MONGODB_URI\)/],
+    [['schedule', '--daemon', '--broker', 'rabbitmq', '--time-zone', 'Mars/Olympus'], /--time-zone: unknown time zone 'Mars\/Olympus'/],
+    [['demo', '--outbox', '/dev/null'], /outbox \/dev\/null: cannot be used \(ENOTDIR: exists and is not a folder\)/],
   ])('bad input %j: one clear line, exit 2, no stack trace', async (argv, message) => {
-    const { code, err } = await run(...argv);
+    const saved = process.env.MONGODB_URI;
+    delete process.env.MONGODB_URI; // the audit case: no store configured anywhere
+    const { code, err } = await run(...argv).finally(() => saved !== undefined && (process.env.MONGODB_URI = saved));
     expect(code).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(message);
     expect(err).not.toMatch(/\n\s+at /);
   });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { main } from '../../src/cli/esr-export.js';
-import { createVhost, deleteVhost } from '../support/rabbitmq-management.js';
+import { connect } from 'amqplib';
+import { createVhost, deleteVhost, managementApi } from '../support/rabbitmq-management.js';
 import { createBroker } from '../../src/brokers/create-broker.js';
 import { systemClock } from '../../src/engine/clock.js';
 
@@ -68,6 +69,59 @@ async function dlqRoundTrip(brokerArgs: string[], name: string, holdingPattern: 
   expect((await run('run', ...common, '--until-idle', '1000')).code).toBe(0);
   expect(JSON.parse((await run('dlq', 'list', ...common, '--json')).out)).toHaveLength(1);
 }
+
+async function queuesOf(vhost: string): Promise<string[]> {
+  return ((await managementApi('GET', `/queues/${encodeURIComponent(vhost)}?columns=name`)) as { name: string }[]).map((q) => q.name).sort();
+}
+
+describe('esr-export on RabbitMQ: refusals before anything is declared, escaped output', () => {
+  it('run --consumers 0 is refused before any queue is declared; replay --hold of an empty DLQ makes no holding queue', async () => {
+    const vhost = `${VHOST}-refuse`;
+    await createVhost(vhost);
+    try {
+      const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+      const refused = await run('run', '--broker', 'rabbitmq', '--amqp-url', url, '--consumers', '0');
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/--consumers must be a positive integer, got '0'/);
+      expect(await queuesOf(vhost)).toEqual([]);
+
+      const replayed = await run('dlq', 'replay', '--hold', '--broker', 'rabbitmq', '--amqp-url', url);
+      expect(replayed.code, replayed.err).toBe(0);
+      expect(replayed.out).toBe('replayed 0 command(s)\n');
+      expect((await queuesOf(vhost)).filter((name) => name.startsWith('esr.dlq.'))).toEqual([]);
+    } finally {
+      await deleteVhost(vhost);
+    }
+  });
+
+  it('dlq list/show and run escape control characters from message ids and bodies (no ANSI or ::error:: reaches the terminal)', async () => {
+    const vhost = `${VHOST}-escape`;
+    await createVhost(vhost);
+    try {
+      const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+      const common = ['--broker', 'rabbitmq', '--amqp-url', url, '--state', join(dir, 'escape.db'), '--outbox', join(dir, 'escape')];
+      expect((await run('seed', ...common, '--per-office', '1')).code).toBe(0); // declares the topology
+      const hostile = '\u001b[31mred\n::error::x\u009b';
+      const connection = await connect(url);
+      const channel = await connection.createConfirmChannel();
+      channel.publish('esr.exchange', 'esr.queue.appfilegenerationcommand', Buffer.from(`{"x": "${hostile.replaceAll('\n', '\\n')}"`), { messageId: hostile, persistent: true });
+      await channel.waitForConfirms();
+      await connection.close();
+
+      const consumed = await run('run', ...common, '--until-idle', '1000');
+      const listed = await run('dlq', 'list', ...common);
+      const shown = await run('dlq', 'show', hostile, ...common);
+      expect(listed.out).toMatch(/\\u001b\[31mred\\n::error::x\\u009b/);
+      for (const output of [consumed.out, listed.out, shown.out]) {
+        expect(output).not.toMatch(/[\u001b\u009b]/);
+        expect(output).not.toMatch(/^::error::/m);
+      }
+      expect(JSON.parse(shown.out)).toMatchObject({ messageId: hostile });
+    } finally {
+      await deleteVhost(vhost);
+    }
+  });
+});
 
 describe('esr-export run on real brokers', () => {
   it('processes a 13-office burst from RabbitMQ into files', async () => {

@@ -98,7 +98,7 @@ function existingValueHint({ argument, existing }: ArgumentMismatch): string | n
   if (argument === 'x-delivery-limit' && existing !== null) return `--max-deliveries ${Number(existing) + 1}`; // deliveryLimitFor, inverted
   if (argument === 'x-message-ttl' && existing !== null) return `--retry-delay-ms ${existing}`;
   if (argument === 'x-queue-type') return existing === 'quorum' ? '--rabbitmq-retry quorum-delivery-limit' : '--rabbitmq-retry wait-queue';
-  if (argument.startsWith('x-dead-letter-') && existing === null) return '--retry none';
+  // A queue without dead-lettering has no value worth keeping (that was 2021): only deleting it fixes it.
   return null;
 }
 
