@@ -1,3 +1,5 @@
+import { DEFAULT_RESTART_MS } from './models/consumer.js';
+import { effectiveVisibilityTimeoutSeconds } from './models/sqs.js';
 import { runFailed, type RunResult } from './result.js';
 import { runScenario } from './run.js';
 import { withoutJitter, type Scenario } from './scenario.js';
@@ -9,15 +11,22 @@ export const DEFAULT_MAX_RUNS = 100_000;
 export interface ExploreResult {
   scenario: string;
   seed: number;
-  /** proved: no interleaving fails; counterexample: one does; bounded: stopped at maxRuns, undecided. */
-  verdict: 'proved' | 'counterexample' | 'bounded';
+  /**
+   * proved: no interleaving fails and nothing the abstraction dropped can change that; counterexample:
+   * one fails; bounded: stopped at maxRuns, undecided; timing-ignored: no interleaving of the untimed
+   * model fails, but the scenario has timing that can change an outcome (see `ignored`): not a proof.
+   */
+  verdict: 'proved' | 'counterexample' | 'bounded' | 'timing-ignored';
+  /** What the untimed model abstracted away that can change an outcome (empty when none). */
+  ignored: string[];
   /** Distinct interleavings run to the end. */
   interleavings: number;
   /** Choice points visited (nodes of the interleaving tree). */
   states: number;
   /** The deepest interleaving's number of choices. */
   maxDepth: number;
-  wallMs: number;
+  /** Null without a wall clock. */
+  wallMs: number | null;
   /** The events chosen (by insertion number) at each choice point of the failing run, and the run itself. */
   schedule: number[] | null;
   counterexample: RunResult | null;
@@ -32,6 +41,52 @@ export interface ExploreResult {
 export function explorable(scenario: Scenario): Scenario {
   const exact = withoutJitter(scenario);
   return { ...exact, store: { ...exact.store, latencyMs: 0, operationLatencyMs: {}, jitterMs: 0 } };
+}
+
+/**
+ * Store calls of one handler run on its usual path (select, allocate the sequence, open, claim, mark
+ * written, read back, mark exported, complete: src/engine/handle-command.ts), plus the file write.
+ */
+export const HANDLER_STORE_CALLS = 12;
+
+/** The longest a handler run takes at the scenario's timings: every call at its slowest, jitter included. */
+export function handlerRunMs(scenario: Scenario): number {
+  const store = scenario.store ?? {};
+  const slowest = Math.max(store.latencyMs ?? 5, ...Object.values(store.operationLatencyMs ?? {}).map((v) => v ?? 0));
+  return HANDLER_STORE_CALLS * (slowest + (store.jitterMs ?? 0)) + (store.writeFileMs ?? 20);
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
+/**
+ * What `explorable` abstracts away that can change an outcome, in words. The untimed model runs
+ * every handler at one instant; that is exact only when no timer can fire while a handler runs (a
+ * visibility timeout, a TTL, a listener back-off, a restart shorter than a handler run), commands
+ * arrive together, and no fault is drawn from the seed (explore follows one seed's draws).
+ */
+export function ignoredTimings(scenario: Scenario): string[] {
+  const ignored: string[] = [];
+  const spread = Math.max(0, ...scenario.commands.map((c) => c.spreadMs ?? 0));
+  if (spread > 0) ignored.push(`commands arriving up to ${spread} ms apart (explore publishes each burst at one instant)`);
+  const runMs = handlerRunMs(scenario);
+  const race = (timerMs: number, what: string) => {
+    if (timerMs <= runMs) ignored.push(`store calls taking a handler run up to ${seconds(runMs)} against ${what} of ${seconds(timerMs)} (explore makes store calls instant)`);
+  };
+  const broker = scenario.broker;
+  if (broker.kind === 'sqs') race(effectiveVisibilityTimeoutSeconds(broker) * 1000, 'the SQS visibility timeout');
+  else if (broker.waitQueue) race(broker.waitQueue.ttlMs, 'the wait queue TTL');
+  const consumer = scenario.consumer ?? {};
+  if (consumer.framework === 'spring-amqp' && consumer.retry) race(consumer.retry.initialIntervalMs, 'the listener retry interval');
+  const faults = scenario.faults;
+  if (faults?.duplicateDelivery) race(faults.duplicateDelivery.delayMs ?? 50, 'the duplicate delivery delay');
+  if (faults?.crashes?.length || faults?.consumerLost?.length) race(consumer.restartMs ?? DEFAULT_RESTART_MS, 'the consumer restart');
+  const drawn = [
+    ...(faults?.crashes ?? []).filter((c) => c.office === undefined || (c.probability ?? 1) < 1).map(() => 'crash'),
+    ...[...(faults?.storeOutages ?? []), ...(faults?.brokerBlocked ?? []), ...(faults?.consumerLost ?? [])].filter((f) => f.at === undefined).map(() => 'instant'),
+    ...(faults?.duplicateDelivery ? ['duplicate'] : []),
+  ];
+  if (drawn.length > 0) ignored.push(`${drawn.length} fault draw(s) from the seed (explore follows seed ${scenario.seed ?? 1}'s draws only)`);
+  return ignored;
 }
 
 interface Step {
@@ -62,12 +117,13 @@ const independent = (a: Access, b: Access) => a.resource !== b.resource || (!a.w
  */
 export async function exploreScenario(
   scenario: Scenario,
-  options: { maxRuns?: number; seed?: number; onRun?: (result: RunResult) => void } = {},
+  options: { maxRuns?: number; seed?: number; onRun?: (result: RunResult) => void; wallClock?: () => number } = {},
 ): Promise<ExploreResult> {
   const base = explorable(scenario);
   const seed = options.seed ?? scenario.seed ?? 1;
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
-  const started = performance.now();
+  const ignored = ignoredTimings(scenario);
+  const started = options.wallClock?.();
   const path: Node[] = [];
   let interleavings = 0;
   let states = 0;
@@ -75,11 +131,12 @@ export async function exploreScenario(
   const done = (verdict: ExploreResult['verdict'], schedule: number[] | null, counterexample: RunResult | null): ExploreResult => ({
     scenario: scenario.name,
     seed,
-    verdict,
+    verdict: verdict === 'proved' && ignored.length > 0 ? 'timing-ignored' : verdict,
+    ignored,
     interleavings,
     states,
     maxDepth,
-    wallMs: Math.round(performance.now() - started),
+    wallMs: started === undefined ? null : Math.round(options.wallClock!() - started),
     schedule,
     counterexample,
   });
@@ -143,8 +200,11 @@ export async function exploreScenario(
   }
 }
 
-/** Runs the scenario again along one schedule (event numbers chosen at each choice point), timeline on. */
-async function replaySchedule(base: Scenario, seed: number, schedule: readonly number[]): Promise<RunResult> {
+/**
+ * Runs the scenario again along one schedule (event numbers chosen at each choice point), timeline
+ * on; the empty schedule is the first interleaving explored (what `--report` shows when none fails).
+ */
+export async function replaySchedule(base: Scenario, seed: number, schedule: readonly number[]): Promise<RunResult> {
   let depth = 0;
   const chooser: Chooser = {
     choose: (contended) => Math.max(0, contended.findIndex((e) => e.seq === schedule[depth++])),
@@ -153,11 +213,20 @@ async function replaySchedule(base: Scenario, seed: number, schedule: readonly n
   return runScenario(base, seed, { chooser });
 }
 
-export function renderExplore(result: ExploreResult): string {
-  const head = `Explored ${result.scenario} (seed ${result.seed}): ${result.interleavings} interleaving(s), ${result.states} state(s), depth ≤ ${result.maxDepth}, ${result.wallMs} ms`;
+export function renderExplore(result: ExploreResult, file: string | null = null): string {
+  const wall = result.wallMs === null ? '' : `, ${result.wallMs} ms`;
+  const head = `Explored ${result.scenario} (seed ${result.seed}): ${result.interleavings} interleaving(s), ${result.states} state(s), depth ≤ ${result.maxDepth}${wall}`;
   switch (result.verdict) {
     case 'proved':
       return `${head}\nProved: no stuck record and no invariant violation in any interleaving.\n`;
+    case 'timing-ignored':
+      return [
+        head,
+        'Not proved: no interleaving of the untimed model fails, but explore abstracted away timing that can change the outcome:',
+        ...result.ignored.map((i) => `  - ${i}`),
+        `Run \`esr-sim sweep ${file ?? result.scenario} --seeds 30000\` for a failure rate with a confidence bound.`,
+        '',
+      ].join('\n');
     case 'bounded':
       return `${head}\nUndecided: stopped at the run limit before every interleaving was explored (raise --max-runs or shrink the scenario).\n`;
     case 'counterexample': {

@@ -80,13 +80,24 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
   }
 
   const finalById = new Map(state.final.map((r) => [r.id, r]));
-  const windows = state.commands.map((c) => ({ command: c, ...exportWindow(c.runDate) }));
+  // Windows by run date and commands by office and type: a sweep checks this tens of thousands of times.
+  const windowOf = new Map<string, ReturnType<typeof exportWindow>>();
+  const commandsOf = new Map<string, { command: CommandRecord; from: string; to: string }[]>();
+  for (const command of state.commands) {
+    let window = windowOf.get(command.runDate);
+    if (!window) windowOf.set(command.runDate, (window = exportWindow(command.runDate)));
+    const key = `${command.office}:${command.type}`;
+    let list = commandsOf.get(key);
+    if (!list) commandsOf.set(key, (list = []));
+    list.push({ command, ...window });
+  }
   const stuck: StuckRecord[] = [];
   for (const record of state.initial) {
-    const covering = windows
-      .filter((w) => w.command.office === record.office && w.command.type === record.type && record.startDate >= w.from && record.startDate <= w.to)
+    if (record.status !== 'TO_EXPORT') continue;
+    const covering = (commandsOf.get(`${record.office}:${record.type}`) ?? [])
+      .filter((w) => record.startDate >= w.from && record.startDate <= w.to)
       .map((w) => w.command);
-    if (record.status !== 'TO_EXPORT' || covering.length === 0) continue;
+    if (covering.length === 0) continue;
     const now = finalById.get(record.id)!;
     const files = filesOfRecord.get(record.id) ?? [];
     if (now.status === 'EXPORTED') {

@@ -1,8 +1,10 @@
+import { describeBound, failureBound, type FailureBound } from './bound.js';
 import { runFailed } from './result.js';
 import { replayCommand, runScenario } from './run.js';
 import { exploreScenario, type ExploreResult } from './explore.js';
 import { sweepScenario } from './sweep.js';
 import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario.js';
+import { seedsFor } from './seeds.js';
 
 export const DEFAULT_RECOMMEND_SEEDS = 200;
 /** The search's answer must then hold over this many further seeds (a sweep), or it is raised until it does. */
@@ -23,8 +25,8 @@ export interface Recommendation {
   file: string | null;
   seeds: { first: number; count: number };
   recommended: RetryBudget | null;
-  /** The search's answer swept over further seeds (raised until none failed); null when nothing was found. */
-  confirmed: { seeds: { first: number; count: number }; raisedFrom: number | null } | null;
+  /** The search's answer swept over the `confirm` seeds (raised until none failed); null when nothing was found. */
+  confirmed: { seeds: { first: number; count: number }; raisedFrom: number | null; bound: FailureBound } | null;
   /** For small scenarios: the recommendation checked in every interleaving (raised until proved). */
   explored: { verdict: ExploreResult['verdict']; interleavings: number } | null;
   candidates: CandidateResult[];
@@ -33,10 +35,17 @@ export interface Recommendation {
 }
 
 /** Runs seeds until the first failing one: zero failures is all a candidate needs to show. */
-export async function checkBudget(scenario: Scenario, budget: RetryBudget, seeds: number, firstSeed = 1): Promise<CandidateResult> {
+export async function checkBudget(
+  scenario: Scenario,
+  budget: RetryBudget,
+  seeds: number,
+  firstSeed = 1,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CandidateResult> {
   const candidate = withRetryBudget(scenario, budget);
   for (let i = 0; i < seeds; i++) {
     const seed = firstSeed + i;
+    if (i % 10 === 0) onProgress?.(i, seeds);
     if (runFailed(await runScenario(candidate, seed, { timeline: false }))) {
       return { ...budget, resolved: false, seedsRun: i + 1, failingSeed: seed };
     }
@@ -49,16 +58,20 @@ export async function checkBudget(scenario: Scenario, budget: RetryBudget, seeds
  * Assumes more deliveries never hurt at a given delay (the search is a bisection), and only
  * tries a longer delay if it could lower the budget found so far.
  */
+/** Where `recommend` is, for a progress bar: the phase, and how far through its seeds. */
+export type RecommendProgress = (phase: string, done: number, total: number) => void;
+
 export async function recommendRetry(
   scenario: Scenario,
-  options: { seeds?: number; firstSeed?: number; maxDeliveries?: number; delaysMs?: number[]; confirmSeeds?: number } = {},
+  options: { seeds?: number; maxDeliveries?: number; delaysMs?: number[]; confirmSeeds?: number; onProgress?: RecommendProgress } = {},
 ): Promise<Recommendation> {
-  const seeds = options.seeds ?? DEFAULT_RECOMMEND_SEEDS;
-  const firstSeed = options.firstSeed ?? 1;
+  const { first: firstSeed, count: seeds } = seedsFor('search', options.seeds ?? DEFAULT_RECOMMEND_SEEDS);
+  const progress = options.onProgress;
   const delays = (options.delaysMs ?? CANDIDATE_DELAYS_MS).filter((d) => scenario.broker.kind !== 'sqs' || d >= 1_000);
   const candidates: CandidateResult[] = [];
   const check = async (maxDeliveries: number, delayMs: number) => {
-    const result = await checkBudget(scenario, { maxDeliveries, delayMs }, seeds, firstSeed);
+    const phase = `search: ${maxDeliveries} deliveries, ${delayMs / 1000} s apart`;
+    const result = await checkBudget(scenario, { maxDeliveries, delayMs }, seeds, firstSeed, progress && ((done, total) => progress(phase, done, total)));
     candidates.push(result);
     return result.resolved;
   };
@@ -77,13 +90,16 @@ export async function recommendRetry(
     best = { maxDeliveries: high, delayMs };
   }
   const limit = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-  const confirmSeeds = options.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS;
-  const confirmFirst = firstSeed + seeds;
+  const confirmSpan = seedsFor('confirm', options.confirmSeeds ?? DEFAULT_CONFIRM_SEEDS);
   let confirmed: Recommendation['confirmed'] = null;
-  if (best && confirmSeeds > 0) {
+  if (best && confirmSpan.count > 0) {
     const searched = best.maxDeliveries;
-    best = await confirmBySweeping(scenario, best, confirmSeeds, confirmFirst, limit);
-    confirmed = best && { seeds: { first: confirmFirst, count: confirmSeeds }, raisedFrom: best.maxDeliveries === searched ? null : searched };
+    best = await confirmBySweeping(scenario, best, confirmSpan, limit, progress);
+    confirmed = best && {
+      seeds: confirmSpan,
+      raisedFrom: best.maxDeliveries === searched ? null : searched,
+      bound: failureBound(0, confirmSpan.count),
+    };
   }
   const explored = best ? await confirmByExploring(scenario, best, limit) : null;
   if (explored) best = explored.budget;
@@ -95,7 +111,7 @@ export async function recommendRetry(
     confirmed,
     explored: explored && { verdict: explored.verdict, interleavings: explored.interleavings },
     candidates,
-    snippet: best ? policySnippet(scenario, best, seeds + (confirmed?.seeds.count ?? 0), explored?.verdict === 'proved' ? explored.interleavings : null) : null,
+    snippet: best ? policySnippet(scenario, best, confirmed?.bound ?? failureBound(0, seeds), explored?.verdict === 'proved' ? explored.interleavings : null) : null,
   };
 }
 
@@ -103,10 +119,17 @@ export async function recommendRetry(
  * A bisection over a few hundred seeds can land on a budget that a rarer seed breaks: sweep the
  * answer over fresh seeds, and raise it one delivery at a time until none fails.
  */
-async function confirmBySweeping(scenario: Scenario, budget: RetryBudget, seeds: number, firstSeed: number, limit: number): Promise<RetryBudget | null> {
+async function confirmBySweeping(
+  scenario: Scenario,
+  budget: RetryBudget,
+  span: { first: number; count: number },
+  limit: number,
+  progress?: RecommendProgress,
+): Promise<RetryBudget | null> {
   for (let deliveries = budget.maxDeliveries; deliveries <= limit; deliveries++) {
     const candidate = { ...budget, maxDeliveries: deliveries };
-    const sweep = await sweepScenario(withRetryBudget(scenario, candidate), { seeds, firstSeed });
+    const onProgress = progress && ((done: number, total: number) => progress(`confirm: ${deliveries} deliveries`, done, total));
+    const sweep = await sweepScenario(withRetryBudget(scenario, candidate), { seeds: span.count, firstSeed: span.first, onProgress });
     if (sweep.failing.count === 0) return candidate;
   }
   return null;
@@ -130,11 +153,11 @@ async function confirmByExploring(
   return null;
 }
 
-/** In the verifier's policy shape. */
-export function policySnippet(scenario: Scenario, budget: RetryBudget, seeds: number, interleavings: number | null = null): string {
-  const proved = interleavings === null ? '' : `, and in all ${interleavings} interleavings`;
+/** In the verifier's policy shape, with the bound its seeds give. */
+export function policySnippet(scenario: Scenario, budget: RetryBudget, bound: FailureBound, interleavings: number | null = null): string {
+  const proved = interleavings === null ? '' : `, and no interleaving fails (${interleavings} explored)`;
   return [
-    `# esr-sim recommend ${scenario.file ?? scenario.name}: zero stuck records and no violations over ${seeds} seeds${proved}`,
+    `# esr-sim recommend ${scenario.file ?? scenario.name}: ${describeBound(bound)}${proved}`,
     'checks:',
     '  retryBudget:',
     `    minDeliveries: ${budget.maxDeliveries}`,
@@ -155,9 +178,14 @@ export function renderRecommendation(result: Recommendation): string {
   const confirmation = result.confirmed
     ? `Confirmed by a sweep of ${result.confirmed.seeds.count} further seeds (${result.confirmed.seeds.first}…${result.confirmed.seeds.first + result.confirmed.seeds.count - 1})${
         result.confirmed.raisedFrom === null ? '' : `, which raised the search's ${result.confirmed.raisedFrom} deliveries`
-      }.`
+      }: ${describeBound(result.confirmed.bound)}.`
+    : `Not confirmed beyond the search's seeds: ${describeBound(failureBound(0, result.seeds.count))}.`;
+  const explored = result.explored
+    ? result.explored.verdict === 'proved'
+      ? `Explored: no interleaving fails (${result.explored.interleavings} interleavings).`
+      : `Explored: ${result.explored.verdict} after ${result.explored.interleavings} interleavings (not a proof).`
     : null;
-  return [head, ...lines, ...(confirmation ? ['', confirmation] : []), '', result.snippet!].join('\n');
+  return [head, ...lines, '', confirmation, ...(explored ? [explored] : []), '', result.snippet!].join('\n');
 }
 
 function scenarioStub(result: Recommendation): Scenario {

@@ -115,6 +115,7 @@ export function renderReportHtml(scenario: Scenario, result: RunResult, preface?
 <h1>${escape(result.scenario)} · seed ${result.seed}</h1>
 <p>${escape(scenario.description)}</p>
 <p class="${result.stuck.length || result.violations.length ? 'verdict-fail' : 'verdict-ok'}">${result.stuck.length} stuck record(s), ${result.violations.length} invariant violation(s); expectation ${result.expectation.met ? 'met' : 'NOT met'}.</p>
+${result.warnings.map((w) => `<p class="warning">Warning: ${escape(w)}</p>`).join('\n')}
 <p>Replay: <code>${escape(result.replay)}</code></p>
 ${preface ? `<h2>${escape(preface.title)}</h2>\n<pre class="preface">${escape(preface.text)}</pre>` : ''}
 <h2>Timeline</h2>

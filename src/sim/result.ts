@@ -98,6 +98,8 @@ export interface RunResult {
   stuck: StuckRecord[];
   violations: Violation[];
   expectation: { met: boolean; mismatches: string[] };
+  /** Settings a reader may not expect (a zero visibility timeout or TTL): every report prints them. */
+  warnings: string[];
   stats: { eventsRun: number; storeOperations: number; virtualMs: number; maxDeliveries: number };
 }
 

@@ -17,7 +17,7 @@ import { SqsQueueModel } from './models/sqs.js';
 import { SimOutbox, SimStore } from './models/store.js';
 import type { EventKind, OfficeRow, RunResult, TimelineEvent } from './result.js';
 import { Scheduler, type Chooser } from './scheduler.js';
-import { officesOf, type Scenario } from './scenario.js';
+import { officesOf, scenarioWarnings, withTiming, type Scenario } from './scenario.js';
 
 export interface RunOptions {
   /** The explorer's hook: orders contended simultaneous events instead of the seed. */
@@ -96,6 +96,7 @@ class Timeline implements Recorder {
 
 /** One run of a scenario with one seed: same scenario and seed, same result, byte for byte. */
 export async function runScenario(scenario: Scenario, seed: number, options: RunOptions = {}): Promise<RunResult> {
+  scenario = withTiming(scenario);
   const random = new Random(seed);
   const startMs = Date.parse(scenario.start);
   const horizonMs = Date.parse(scenario.horizon);
@@ -175,6 +176,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
     stuck: checked.stuck,
     violations: checked.violations,
     expectation: { met: true, mismatches: [] },
+    warnings: scenarioWarnings(scenario),
     stats: {
       eventsRun: scheduler.eventsRun,
       storeOperations: store.operations,

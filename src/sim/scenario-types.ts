@@ -40,7 +40,32 @@ export interface ScenarioFile {
   faults?: FaultsSpec;
   /** The operators' shovel: replay the DLQ back into the work queue. */
   replays?: { at: string; intervalMs?: number }[];
+  /** How `--prove` judges a retry budget on this scenario. */
+  prove?: ProveSpec;
+  /** Timings measured on the live brokers (`esr-sim calibrate`); the model uses them over `store` and the broker's latency. */
+  timing?: TimingSpec;
   expect: Expectation;
+}
+
+/** What `esr-sim calibrate` measured, in real milliseconds (schema: `timing`). */
+export interface TimingSpec {
+  source: string;
+  runs?: number;
+  storeLatencyMs?: number;
+  storeJitterMs?: number;
+  operationLatencyMs?: Partial<Record<StoreOperation, number>>;
+  handlerMs?: number;
+  deliveryLatencyMs?: number;
+  deliverySpreadMs?: number;
+  redeliveryLatencyMs?: number;
+  inFlight?: number;
+}
+
+export interface ProveSpec {
+  /** Fresh seeds to run (default 30,000). */
+  seeds?: number;
+  /** Fails when the 95 % upper bound of P(failure) is above it (default 1e-4). */
+  targetFailureRate?: number;
 }
 
 export interface RecordsSpec {
@@ -68,8 +93,8 @@ export type BrokerSpec = RabbitBrokerSpec | SqsBrokerSpec;
 
 export interface RabbitBrokerSpec {
   kind: 'rabbitmq';
-  /** Major version: 4 brings the quorum delivery-limit default of 20. */
-  version: 3 | 4;
+  /** 3, 4 (4.0–4.2) or a minor version such as "4.3": 4.0 brings the quorum delivery-limit default of 20, 4.3 counts only `reject` towards it. */
+  version: 3 | 4 | string;
   queueType?: 'classic' | 'quorum';
   /** A dead-letter exchange routing to a DLQ; without it a rejected message is dropped. */
   deadLetterQueue?: boolean;

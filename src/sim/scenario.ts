@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseValidatedYaml, readValidatedYaml } from '../config/validated-yaml.js';
+import type { Document, Node } from 'yaml';
+import { readInputFile } from '../config/input-file.js';
+import { dataFile } from '../data-paths.js';
+import { InputError, parseValidatedYamlDocument } from '../config/validated-yaml.js';
 import { OFFICE_CODES, type OfficeCode } from '../domain/offices.js';
+import { effectiveVisibilityTimeoutSeconds } from './models/sqs.js';
 import type { RetryBudget, ScenarioFile } from './scenario-types.js';
 
 export type * from './scenario-types.js';
@@ -17,12 +21,58 @@ export interface Scenario extends ScenarioFile {
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {
-  const parsed = await readValidatedYaml<ScenarioFile>(file, schema);
-  return { ...parsed, file };
+  // A shipped scenario (scenarios/…, esr-retry-toolkit/scenarios/…) resolves from the package when the user has none.
+  return parseScenario(await readInputFile(dataFile(file)), file);
 }
 
+/** Validates against the schema, then what a schema cannot say: instants in order. Throws InputError. */
 export function parseScenario(text: string, file: string): Scenario {
-  return { ...parseValidatedYaml<ScenarioFile>(text, file, schema), file };
+  const { data, document, lineCounter } = parseValidatedYamlDocument<ScenarioFile>(text, file, schema);
+  const fail = (path: (string | number)[], detail: string): never => {
+    const offset = (document as Document).getIn(path, true) as Node | undefined;
+    const position = offset?.range ? lineCounter.linePos(offset.range[0]) : null;
+    throw new InputError(file, position?.line ?? 1, position?.col ?? 1, detail);
+  };
+  const startMs = Date.parse(data.start);
+  const horizonMs = Date.parse(data.horizon);
+  if (!(horizonMs > startMs)) fail(['horizon'], `horizon ${data.horizon} must be after start ${data.start}`);
+  data.commands.forEach((command, i) => {
+    const at = Date.parse(command.at);
+    if (at < startMs || at > horizonMs) fail(['commands', i, 'at'], `commands[${i}].at ${command.at} must lie between start ${data.start} and horizon ${data.horizon}`);
+  });
+  (data.replays ?? []).forEach((replay, i) => {
+    const at = Date.parse(replay.at);
+    if (at < startMs || at > horizonMs) fail(['replays', i, 'at'], `replays[${i}].at ${replay.at} must lie between start ${data.start} and horizon ${data.horizon}`);
+  });
+  return { ...data, file };
+}
+
+/**
+ * What the scenario sets that a reader may not expect, for every report to print: a zero visibility
+ * timeout or TTL (allowed only when written, never by a default) redelivers at once.
+ */
+export function scenarioWarnings(scenario: Scenario): string[] {
+  const warnings: string[] = [];
+  const broker = scenario.broker;
+  if (broker.kind === 'sqs' && effectiveVisibilityTimeoutSeconds(broker) === 0) {
+    warnings.push('SQS visibility timeout is 0: a received message is visible again at once, so several consumers can hold it together');
+  }
+  if (broker.kind === 'rabbitmq' && broker.waitQueue?.ttlMs === 0) {
+    warnings.push('wait queue TTL is 0: a failed command comes back at once (no delay between deliveries)');
+  }
+  return warnings;
+}
+
+/**
+ * The delay between deliveries the scenario already has, for `--max-deliveries` without `--delay-ms`:
+ * SQS's visibility timeout (its default, 30 s, when the scenario sets none), the wait queue's TTL,
+ * Spring's listener retry interval; 0 only for a retry mechanism with no delay of its own.
+ */
+export function scenarioDelayMs(scenario: Scenario): number {
+  const broker = scenario.broker;
+  if (broker.kind === 'sqs') return effectiveVisibilityTimeoutSeconds(broker) * 1000;
+  if (scenario.consumer?.framework === 'spring-amqp' && scenario.consumer.retry) return scenario.consumer.retry.initialIntervalMs;
+  return broker.waitQueue?.ttlMs ?? 0;
 }
 
 export function officesOf(offices: 'all' | OfficeCode[]): OfficeCode[] {
@@ -32,7 +82,7 @@ export function officesOf(offices: 'all' | OfficeCode[]): OfficeCode[] {
 /**
  * Installs a retry budget on the scenario's own retry mechanism, as `prove` and `recommend` do:
  * SQS → RedrivePolicy maxReceiveCount and visibility timeout; Spring AMQP listener retry →
- * maxAttempts and a fixed interval; otherwise (engine consumer on RabbitMQ) → a TTL wait queue
+ * maxAttempts and a fixed interval (max-interval raised to it, past Spring Boot's 10 s cap); otherwise (engine consumer on RabbitMQ) → a TTL wait queue
  * with a DLQ behind it. A scenario with no retry at all (2021) gets the broker-side one.
  */
 export function withRetryBudget(scenario: Scenario, budget: RetryBudget): Scenario {
@@ -52,7 +102,7 @@ export function withRetryBudget(scenario: Scenario, budget: RetryBudget): Scenar
     return {
       ...scenario,
       broker: { ...broker, deadLetterQueue: true },
-      consumer: { ...scenario.consumer, retry: { maxAttempts: maxDeliveries, initialIntervalMs: delayMs, multiplier: 1 } },
+      consumer: { ...scenario.consumer, retry: { maxAttempts: maxDeliveries, initialIntervalMs: delayMs, multiplier: 1, maxIntervalMs: delayMs } },
     };
   }
   return {
@@ -62,8 +112,34 @@ export function withRetryBudget(scenario: Scenario, budget: RetryBudget): Scenar
   };
 }
 
+/**
+ * The scenario with its measured `timing` block in force (and removed, so applying it twice is
+ * harmless): store latencies, the broker's delivery latency, and the measured spread of deliveries
+ * added to every burst's own spread. Without a block, the scenario as written.
+ */
+export function withTiming(scenario: Scenario): Scenario {
+  const t = scenario.timing;
+  if (!t) return scenario;
+  const broker = scenario.broker;
+  const deliveryLatency = t.deliveryLatencyMs;
+  return {
+    ...scenario,
+    timing: undefined,
+    store: {
+      ...scenario.store,
+      ...(t.storeLatencyMs !== undefined && { latencyMs: t.storeLatencyMs }),
+      ...(t.storeJitterMs !== undefined && { jitterMs: t.storeJitterMs }),
+      ...(t.operationLatencyMs && { operationLatencyMs: { ...scenario.store?.operationLatencyMs, ...t.operationLatencyMs } }),
+    },
+    broker:
+      deliveryLatency === undefined ? broker : broker.kind === 'sqs' ? { ...broker, receiveLatencyMs: deliveryLatency } : { ...broker, deliveryLatencyMs: deliveryLatency },
+    commands: scenario.commands.map((c) => ({ ...c, spreadMs: (c.spreadMs ?? 0) + (t.deliverySpreadMs ?? 0) })),
+  };
+}
+
 /** The same scenario with every timing made exact: what the closed form and the explorer assume. */
 export function withoutJitter(scenario: Scenario): Scenario {
+  scenario = withTiming(scenario);
   return {
     ...scenario,
     store: { ...scenario.store, jitterMs: 0 },

@@ -93,12 +93,14 @@ class EventHeap {
 
 /**
  * Lets every promise continuation that the last event made runnable run to its next await on
- * the virtual clock. Determinism is unaffected: nothing is scheduled by real time; event order
- * comes only from the event queue and its seeded tie-breaks, and microtasks run in a fixed order.
+ * the virtual clock. Node runs the whole microtask queue — continuations queued meanwhile included —
+ * before the next `process.nextTick` callback, so resolving on the next tick waits for exactly that,
+ * without a trip through the event loop (`setImmediate` cost a third of a run). Determinism is
+ * unaffected: nothing is scheduled by real time; event order comes only from the event queue and
+ * its seeded tie-breaks, and microtasks run in a fixed order.
  */
 function drainMicrotasks(): Promise<void> {
-  // eslint-disable-next-line no-restricted-globals -- see above: a macrotask boundary, not a timer
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => process.nextTick(resolve));
 }
 
 /**

@@ -4,9 +4,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { replayCommand, runScenario } from './run.js';
-import type { Scenario } from './scenario.js';
+import { scenarioWarnings, type Scenario } from './scenario.js';
 import type { ViolationKind } from './result.js';
+import { describeBound, failureBound, type FailureBound } from './bound.js';
 import { distribution, summariseRun, wilson, type Distribution, type Proportion, type SeedSummary } from './sweep-summary.js';
+
+/** Failing seeds the text report lists; the rest are counted ("and N more") and all are in --json. */
+export const MAX_FAILING_SHOWN = 20;
 
 export interface SweepOptions {
   seeds: number;
@@ -15,6 +19,8 @@ export interface SweepOptions {
   /** Worker threads (default: 2 cores' worth for big sweeps, none for small ones). */
   workers?: number;
   onProgress?: (done: number, total: number) => void;
+  /** A wall clock in ms (the CLI's `performance.now`): with it the result reports seeds per second. src/sim reads no real time. */
+  wallClock?: () => number;
 }
 
 export interface SweepResult {
@@ -22,6 +28,8 @@ export interface SweepResult {
   seeds: { first: number; count: number };
   /** Any stuck record or invariant violation. */
   failing: Proportion;
+  /** The exact one-sided 95 % upper bound of P(run fails). */
+  bound: FailureBound;
   stuck: Proportion;
   violations: Partial<Record<ViolationKind, number>>;
   /** Deliveries per command, over every run. */
@@ -33,7 +41,9 @@ export interface SweepResult {
   /** Stuck records per run. */
   stuckPerRun: Distribution;
   failingSeeds: { seed: number; stuck: number; violations: ViolationKind[]; replay: string }[];
-  performance: { wallMs: number; seedsPerSecond: number; virtualToWall: number; workers: number };
+  warnings: string[];
+  /** Null without a wall clock. */
+  performance: { wallMs: number; seedsPerSecond: number; virtualToWall: number; workers: number } | null;
 }
 
 const CHUNK = 50;
@@ -44,9 +54,9 @@ export async function sweepScenario(scenario: Scenario, options: SweepOptions): 
   const first = options.firstSeed ?? 1;
   const seeds = Array.from({ length: options.seeds }, (_, i) => first + i);
   const workers = options.workers ?? (seeds.length >= MIN_SEEDS_FOR_WORKERS ? Math.min(2, availableParallelism()) : 0);
-  const started = performance.now();
+  const started = options.wallClock?.();
   const summaries = workers > 0 ? await inWorkers(scenario, seeds, workers, options.onProgress) : await inProcess(scenario, seeds, options.onProgress);
-  const wallMs = performance.now() - started;
+  const wallMs = started === undefined ? null : options.wallClock!() - started;
   return summarise(scenario, first, summaries, { wallMs, workers });
 }
 
@@ -95,14 +105,16 @@ function inWorkers(scenario: Scenario, seeds: number[], count: number, onProgres
   });
 }
 
-function summarise(scenario: Scenario, first: number, runs: SeedSummary[], perf: { wallMs: number; workers: number }): SweepResult {
+function summarise(scenario: Scenario, first: number, runs: SeedSummary[], perf: { wallMs: number | null; workers: number }): SweepResult {
   const violations: Partial<Record<ViolationKind, number>> = {};
   for (const run of runs) for (const kind of run.violations) violations[kind] = (violations[kind] ?? 0) + 1;
   const virtualMs = runs.reduce((sum, r) => sum + r.virtualMs, 0);
+  const failures = runs.filter((r) => r.failed).length;
   return {
     scenario: scenario.name,
     seeds: { first, count: runs.length },
-    failing: wilson(runs.filter((r) => r.failed).length, runs.length),
+    failing: wilson(failures, runs.length),
+    bound: failureBound(failures, runs.length),
     stuck: wilson(runs.filter((r) => r.stuck > 0).length, runs.length),
     violations,
     deliveriesPerCommand: distribution(runs.flatMap((r) => r.deliveries)),
@@ -112,24 +124,31 @@ function summarise(scenario: Scenario, first: number, runs: SeedSummary[], perf:
     failingSeeds: runs
       .filter((r) => r.failed)
       .map((r) => ({ seed: r.seed, stuck: r.stuck, violations: r.violations, replay: replayCommand(scenario, r.seed) })),
-    performance: {
-      wallMs: Math.round(perf.wallMs),
-      seedsPerSecond: Math.round((runs.length / perf.wallMs) * 1000),
-      virtualToWall: Math.round(virtualMs / perf.wallMs),
-      workers: perf.workers,
-    },
+    warnings: scenarioWarnings(scenario),
+    performance:
+      perf.wallMs === null
+        ? null
+        : {
+            wallMs: Math.round(perf.wallMs),
+            seedsPerSecond: Math.round((runs.length / Math.max(perf.wallMs, 1e-3)) * 1000),
+            virtualToWall: Math.round(virtualMs / Math.max(perf.wallMs, 1e-3)),
+            workers: perf.workers,
+          },
   };
 }
 
 const percent = (p: number) => `${(p * 100).toFixed(2)}%`;
 
 export function renderSweep(result: SweepResult, options: { maxFailing?: number } = {}): string {
+  const perf = result.performance;
   const d = result.deliveriesPerCommand;
   const a = result.attemptsPerCommand;
   const lines = [
     `Sweep of ${result.scenario}: seeds ${result.seeds.first}..${result.seeds.first + result.seeds.count - 1} (${result.seeds.count} runs)`,
+    ...result.warnings.map((w) => `  Warning: ${w}`),
     `  P(any stuck record)  ${percent(result.stuck.estimate)}  95% CI [${percent(result.stuck.low)}, ${percent(result.stuck.high)}]  (${result.stuck.count}/${result.stuck.of})`,
     `  P(run fails)         ${percent(result.failing.estimate)}  95% CI [${percent(result.failing.low)}, ${percent(result.failing.high)}]  (${result.failing.count}/${result.failing.of})`,
+    `  bound                ${describeBound(result.bound)} (exact, one-sided)`,
     `  violations (runs)    ${Object.entries(result.violations).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}`,
     `  deliveries/command   mean ${d.mean.toFixed(2)}  p50 ${d.p50}  p95 ${d.p95}  max ${d.max}`,
     `    histogram          ${Object.entries(d.histogram).map(([k, n]) => `${k}×${n}`).join('  ')}`,
@@ -137,14 +156,18 @@ export function renderSweep(result: SweepResult, options: { maxFailing?: number 
     `    histogram          ${Object.entries(a.histogram).map(([k, n]) => `${k}×${n}`).join('  ')}`,
     `  dead-lettered/run    mean ${result.deadLetteredPerRun.mean.toFixed(2)}  max ${result.deadLetteredPerRun.max}`,
     `  stuck records/run    mean ${result.stuckPerRun.mean.toFixed(2)}  max ${result.stuckPerRun.max}`,
-    `  ${result.performance.seedsPerSecond} seeds/s on ${Math.max(1, result.performance.workers)} thread(s), virtual/wall ${result.performance.virtualToWall}×, ${result.performance.wallMs} ms`,
+    ...(perf
+      ? [`  ${perf.seedsPerSecond} seeds/s on ${Math.max(1, perf.workers)} thread(s), virtual/wall ${perf.virtualToWall}×, ${perf.wallMs} ms`]
+      : []),
   ];
-  const limit = options.maxFailing ?? Number.POSITIVE_INFINITY;
-  if (result.failingSeeds.length > 0) {
-    lines.push(`Failing seeds (${result.failingSeeds.length}${result.failingSeeds.length > limit ? `, first ${limit}` : ''}):`);
-    for (const f of result.failingSeeds.slice(0, limit)) {
+  const limit = options.maxFailing ?? MAX_FAILING_SHOWN;
+  const failing = result.failingSeeds;
+  if (failing.length > 0) {
+    lines.push(`Failing seeds (${failing.length}${failing.length > limit ? `, first ${limit}` : ''}):`);
+    for (const f of failing.slice(0, limit)) {
       lines.push(`  seed ${f.seed}: ${f.stuck} stuck${f.violations.length ? `, ${f.violations.join(', ')}` : ''}  →  ${f.replay}`);
     }
+    if (failing.length > limit) lines.push(`  and ${failing.length - limit} more (all of them in --json)`);
   }
   return lines.join('\n') + '\n';
 }

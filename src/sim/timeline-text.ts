@@ -38,7 +38,7 @@ export function outcomeTable(rows: readonly OfficeRow[]): string[] {
 
 /** The whole `replay` report: timeline, outcome table, stuck records, violations, expectation. */
 export function renderReplay(result: RunResult, options: { timeline?: boolean } = {}): string {
-  const lines = [`seed ${result.seed} · scenario ${result.scenario} · stopped: ${result.stop} at ${result.endedAt}`, ''];
+  const lines = [`seed ${result.seed} · scenario ${result.scenario} · stopped: ${result.stop} at ${result.endedAt}`, ...result.warnings.map((w) => `Warning: ${w}`), ''];
   if (options.timeline ?? true) lines.push('Timeline', ...timelineLines(result).map((l) => `  ${l}`), '');
   lines.push('Outcome per office', ...outcomeTable(result.offices).map((l) => `  ${l}`), '');
   lines.push(`Stuck records: ${result.stuck.length}`);

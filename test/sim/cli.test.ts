@@ -34,12 +34,16 @@ describe('esr-sim CLI', () => {
     expect(result.replay).toBe('esr-sim replay scenarios/2021-burst.yaml --seed 5 --max-deliveries 13 --delay-ms 10000');
   });
 
-  it('sweep: statistics and every failing seed with its replay command', async () => {
+  it('sweep: statistics, the exact bound, and at most 20 failing seeds with their replay commands (all in --json)', async () => {
     const { code, out } = await run(['sweep', 'scenarios/2021-burst.yaml', '--seeds', '30', '--workers', '0']);
     expect(code).toBe(1);
     expect(out).toMatch(/P\(any stuck record\)\s+\d+\.\d+%\s+95% CI \[/);
+    expect(out).toMatch(/bound {16}30 failures in 30 seeds: P\(failure\) < 1 at 95 %/);
     expect(out).toMatch(/deliveries\/command\s+mean/);
-    expect(out.match(/→ {2}esr-sim replay scenarios\/2021-burst\.yaml --seed \d+/g)).toHaveLength(30);
+    expect(out.match(/→ {2}esr-sim replay scenarios\/2021-burst\.yaml --seed \d+/g)).toHaveLength(20);
+    expect(out).toContain('  and 10 more (all of them in --json)\n');
+    const all = JSON.parse((await run(['sweep', 'scenarios/2021-burst.yaml', '--seeds', '30', '--workers', '0', '--json'])).out) as { failingSeeds: unknown[] };
+    expect(all.failingSeeds).toHaveLength(30);
     const json = JSON.parse((await run(['sweep', 'scenarios/2021-burst-pre-migration.yaml', '--seeds', '10', '--json'])).out);
     expect(json).toMatchObject({ scenario: '2021-burst-pre-migration', failingSeeds: [], stuck: { count: 0, of: 10 } });
   });
@@ -48,7 +52,7 @@ describe('esr-sim CLI', () => {
     const explored = await run(['explore', 'scenarios/explore-3-offices.yaml']);
     expect(explored.code).toBe(0);
     expect(explored.out).toMatch(/\d+ interleaving\(s\), \d+ state\(s\)/);
-    const recommended = await run(['recommend', 'scenarios/explore-3-offices.yaml', '--seeds', '10']);
+    const recommended = await run(['recommend', 'scenarios/explore-3-offices.yaml', '--seeds', '10', '--confirm-seeds', '300']);
     expect(recommended.code).toBe(0);
     expect(recommended.out).toContain('checks:\n  retryBudget:\n    minDeliveries: 3\n  retryDelay:\n    minSeconds: 0\n');
   });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { explorable, exploreScenario, renderExplore } from '../../src/sim/explore.js';
+import { explorable, exploreScenario, handlerRunMs, ignoredTimings, renderExplore } from '../../src/sim/explore.js';
 import type { RunResult } from '../../src/sim/result.js';
 import { runScenario } from '../../src/sim/run.js';
 import type { Chooser } from '../../src/sim/scheduler.js';
 import { loadScenario, withRetryBudget, type Scenario } from '../../src/sim/scenario.js';
+import { sweepScenario } from '../../src/sim/sweep.js';
 import { burstScenario } from './support.js';
 
 describe('explore: every interleaving of the contended steps', () => {
@@ -34,6 +35,39 @@ describe('explore: every interleaving of the contended steps', () => {
     const result = await exploreScenario(await loadScenario('scenarios/explore-3-offices.yaml'), { maxRuns: 3 });
     expect(result.verdict).toBe('bounded');
     expect(result.interleavings).toBe(3);
+  });
+});
+
+describe('explore says "Proved" only when the timing it abstracts away cannot change the outcome', () => {
+  it('does not prove a 2-office SQS scenario whose 400 ms store calls outlast its 1 s visibility timeout, which a sweep fails', async () => {
+    const scenario = await loadScenario('scenarios/sqs-visibility-race.yaml');
+    const swept = await sweepScenario(scenario, { seeds: 4, workers: 0 });
+    expect(swept.failing.count).toBeGreaterThan(0);
+    const explored = await exploreScenario(scenario);
+    // The untimed model finds no failing interleaving: exactly why it must not call this proved.
+    expect(explored.counterexample).toBeNull();
+    expect(explored.verdict).toBe('timing-ignored');
+    expect(explored.ignored).toEqual([expect.stringMatching(/handler run up to 6\.02 s against the SQS visibility timeout of 1 s/)]);
+    const text = renderExplore(explored, 'scenarios/sqs-visibility-race.yaml');
+    expect(text).not.toMatch(/Proved/);
+    expect(text).toMatch(/^Not proved: .*\n {2}- store calls .*\nRun `esr-sim sweep scenarios\/sqs-visibility-race\.yaml --seeds 30000`/m);
+  });
+
+  it('names each timing it ignored: arrival spread, a TTL shorter than a handler run, faults drawn from the seed', () => {
+    const base = burstScenario({ offices: 2, maxDeliveries: 2 });
+    expect(ignoredTimings(base)).toEqual([]);
+    expect(handlerRunMs(base)).toBe(12 * 5 + 20);
+    const spread = { ...base, commands: base.commands.map((c) => ({ ...c, spreadMs: 500 })) };
+    expect(ignoredTimings(spread)).toEqual(['commands arriving up to 500 ms apart (explore publishes each burst at one instant)']);
+    const shortTtl = burstScenario({ offices: 2, maxDeliveries: 2, delayMs: 50 });
+    expect(ignoredTimings(shortTtl)).toEqual([expect.stringMatching(/^store calls taking a handler run up to 0\.08 s against the wait queue TTL of 0\.05 s/)]);
+    const faulty: Scenario = { ...base, faults: { storeOutages: [{ durationMs: 1000 }], crashes: [{ step: 'write-file' }] } };
+    expect(ignoredTimings(faulty)).toContainEqual('2 fault draw(s) from the seed (explore follows seed 1\'s draws only)');
+  });
+
+  it('still proves a scenario with no such timing', async () => {
+    const result = await exploreScenario(await loadScenario('scenarios/explore-3-offices.yaml'));
+    expect(result).toMatchObject({ verdict: 'proved', ignored: [] });
   });
 });
 

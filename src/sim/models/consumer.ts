@@ -136,8 +136,11 @@ export class ConsumerGroup {
   }
 }
 
-/** Spring Retry's exponential backoff: initial × multiplier^(attempt−1), capped at maxInterval. */
+/** Spring Boot's `spring.rabbitmq.listener.simple.retry.max-interval` default: the back-off never exceeds 10 s. */
+export const SPRING_DEFAULT_MAX_INTERVAL_MS = 10_000;
+
+/** Spring Retry's exponential backoff: initial × multiplier^(attempt−1), capped at maxInterval (default 10 s). */
 export function backoffMs(retry: NonNullable<ConsumerSpec['retry']>, attempt: number): number {
   const raw = retry.initialIntervalMs * (retry.multiplier ?? 1) ** (attempt - 1);
-  return Math.min(raw, retry.maxIntervalMs ?? Number.POSITIVE_INFINITY);
+  return Math.min(raw, retry.maxIntervalMs ?? SPRING_DEFAULT_MAX_INTERVAL_MS);
 }

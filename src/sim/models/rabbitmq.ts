@@ -1,4 +1,4 @@
-import { defaultDeliveryLimit } from '../../semantics/rabbitmq/versions.js';
+import { countsTowardsDeliveryLimit, defaultDeliveryLimit, type Settlement } from '../../semantics/rabbitmq/versions.js';
 import type { Scheduler } from '../scheduler.js';
 import type { RabbitBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
@@ -106,17 +106,19 @@ export class RabbitMqModel implements SimBroker {
   fail(receipt: Receipt, action: FailureAction, reason: string): void {
     const entry = this.take(receipt);
     if (!entry) return;
-    if (action === 'requeue') this.requeue(entry, `requeued: ${reason}`);
+    // A consumer's requeue is Spring AMQP's basic.nack(multiple, requeue=true).
+    if (action === 'requeue') this.requeue(entry, 'nack', `requeued: ${reason}`);
     else this.reject(entry, reason);
   }
 
   release(receipt: Receipt): void {
     const entry = this.take(receipt);
-    if (entry) this.requeue(entry, 'channel closed with the message unacknowledged: requeued');
+    if (entry) this.requeue(entry, 'returned', 'channel closed with the message unacknowledged: requeued');
   }
 
-  private requeue(entry: Entry, detail: string): void {
-    entry.returns++;
+  /** Back at the head; the quorum count grows only for the settlements the version counts (4.3+: reject only). */
+  private requeue(entry: Entry, settlement: Settlement, detail: string): void {
+    if (countsTowardsDeliveryLimit(this.spec.version, settlement)) entry.returns++;
     if (this.deliveryLimit !== null && entry.returns > this.deliveryLimit) {
       this.deadLetter(entry, `delivery limit ${this.deliveryLimit} exceeded (x-delivery-count ${entry.returns})`);
       return;

@@ -4,6 +4,11 @@ import type { Scheduler } from '../scheduler.js';
 import type { SqsBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
 
+/** The visibility timeout the queue has: the scenario's, or SQS's own default when it says none. */
+export function effectiveVisibilityTimeoutSeconds(spec: SqsBrokerSpec): number {
+  return spec.visibilityTimeoutSeconds ?? SQS_DEFAULTS.visibilityTimeoutSeconds;
+}
+
 /** The DLQ keeps messages the longest SQS allows, since its retention counts from the original enqueue. */
 const DLQ_RETENTION_SECONDS = 14 * 86_400;
 
@@ -38,7 +43,7 @@ export class SqsQueueModel implements SimBroker {
     this.waiters = new Waiters(scheduler, spec.receiveLatencyMs ?? 10);
     this.dlqUrl = this.sqs.createQueue({ QueueName: 'esr-commands-dlq', Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) } }).QueueUrl;
     const attributes: Record<string, string> = {
-      VisibilityTimeout: String(spec.visibilityTimeoutSeconds ?? SQS_DEFAULTS.visibilityTimeoutSeconds),
+      VisibilityTimeout: String(effectiveVisibilityTimeoutSeconds(spec)),
       MessageRetentionPeriod: String(spec.retentionSeconds ?? SQS_DEFAULTS.retentionSeconds),
     };
     if (spec.redrive) {
