@@ -113,7 +113,7 @@ describe('esr-export on RabbitMQ: refusals before anything is declared, escaped 
       const shown = await run('dlq', 'show', hostile, ...common);
       expect(listed.out).toMatch(/\\u001b\[31mred\\n::error::x\\u009b/);
       for (const output of [consumed.out, listed.out, shown.out]) {
-        expect(output).not.toMatch(/[\u001b\u009b]/);
+        expect(output.includes('\u001b') || output.includes('\u009b')).toBe(false);
         expect(output).not.toMatch(/^::error::/m);
       }
       expect(JSON.parse(shown.out)).toMatchObject({ messageId: hostile });
