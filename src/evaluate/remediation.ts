@@ -88,6 +88,14 @@ function accountOf(queue: QueueSettings): { region: string; account: string } {
   return { region: fromArn?.[1] ?? fromUrl?.[1] ?? '<region>', account: fromArn?.[2] ?? fromUrl?.[2] ?? '<account-id>' };
 }
 
+/** The shell variable a CLI fix fills with the new DLQ's ARN when the URL does not tell the region (a local endpoint). */
+const DLQ_ARN_VARIABLE = '$DLQ_ARN';
+
+/** A shell word in double quotes, with `$DLQ_ARN` left to expand. */
+function shellDoubleQuote(text: string): string {
+  return `"${text.replace(/[\\"$`]/g, '\\$&').replaceAll(`\\${DLQ_ARN_VARIABLE}`, DLQ_ARN_VARIABLE)}"`;
+}
+
 function sqsCliFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
   const plan = sqsDlqPlan(queue, queues, wanted);
   const url = queue.id.startsWith('http') ? queue.id : `<url of ${queue.name}>`;
@@ -98,7 +106,14 @@ function sqsCliFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueS
     const { region, account } = accountOf(queue);
     const dlqAttributes: Record<string, string> = { MessageRetentionPeriod: String(MAX_RETENTION_SECONDS), ...(queue.queueType === 'fifo' ? { FifoQueue: 'true' } : {}) };
     lines.push(`aws sqs create-queue${endpointOf(url)} --queue-name ${plan.create} --attributes ${shellQuote(JSON.stringify(dlqAttributes))}`);
-    dlqArn = `arn:aws:sqs:${region}:${account}:${plan.create}`;
+    if (region === '<region>' && url.startsWith('http')) {
+      // the URL of a local endpoint does not name its region: ask the endpoint for the new DLQ's ARN
+      const dlqUrl = url.replace(/[^/]+$/, plan.create);
+      lines.push(`DLQ_ARN=$(aws sqs get-queue-attributes${endpointOf(url)} --queue-url ${dlqUrl} --attribute-names QueueArn --query Attributes.QueueArn --output text)`);
+      dlqArn = DLQ_ARN_VARIABLE;
+    } else {
+      dlqArn = `arn:aws:sqs:${region}:${account}:${plan.create}`;
+    }
   }
   if (plan?.retentionSeconds !== undefined && plan.existing !== undefined) {
     const dlqUrl = plan.existing.id.startsWith('http') ? plan.existing.id : `<url of ${plan.existing.name}>`;
@@ -107,7 +122,10 @@ function sqsCliFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueS
   if (plan !== null && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null) && dlqArn !== undefined) {
     attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(maxReceiveCountOf(queue, wanted)) });
   }
-  if (Object.keys(attributes).length > 0) lines.push(`aws sqs set-queue-attributes${endpointOf(url)} --queue-url ${url} --attributes ${shellQuote(JSON.stringify(sortedKeys(attributes)))}`);
+  if (Object.keys(attributes).length > 0) {
+    const json = JSON.stringify(sortedKeys(attributes));
+    lines.push(`aws sqs set-queue-attributes${endpointOf(url)} --queue-url ${url} --attributes ${dlqArn === DLQ_ARN_VARIABLE ? shellDoubleQuote(json) : shellQuote(json)}`);
+  }
   return lines;
 }
 

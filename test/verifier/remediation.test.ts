@@ -1,10 +1,18 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMap, parseDocument, type YAMLMap } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindQueues } from '../../src/evaluate/bind.js';
 import { evaluate } from '../../src/evaluate/evaluate.js';
 import type { Report } from '../../src/evaluate/report.js';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startSqsLocal, type SqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { rabbitmqLiveSource } from '../../src/sources/rabbitmq-live.js';
+import { fileSource } from '../../src/sources/files.js';
+import { sqsLiveSource } from '../../src/sources/sqs-live.js';
 import { MANAGEMENT_URL, TestVhost } from '../sources/rabbit-admin.js';
 import { fixFor } from '../../src/evaluate/remediation.js';
 import type { DeadLetterTarget } from '../../src/sources/queue-settings.js';
@@ -120,4 +128,112 @@ describe('fixes applied for real: RabbitMQ', () => {
     expect(await vhost.countDeliveries('esr.fix.bare', ['esr.fix.bare.dlq'])).toEqual({ deliveries: 5, endedIn: 'esr.fix.bare.dlq' });
     expect(await vhost.countDeliveries('esr.fix.nowhere', ['esr.fix.nowhere.dlq'])).toEqual({ deliveries: 10, endedIn: 'esr.fix.nowhere.dlq' });
   }, 90_000);
+});
+
+describe('fixes applied for real: the local SQS endpoint, through the AWS CLI', () => {
+  const REGION = 'eu-west-2';
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const environ = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' };
+  let local: SqsLocal;
+  let client: SQSClient;
+  const prefix = `fix${Math.random().toString(16).slice(2, 8)}-`;
+  const sqsPolicy = policy({
+    appliesTo: [],
+    selectors: [{ selector: { pattern: `^${prefix}`, role: 'work' }, line: 3 }],
+    checks: {
+      retryBudget: { minDeliveries: 5, maxDeliveries: 50, severity: 'error' },
+      deadLetter: { required: true, severity: 'error' },
+      visibilityTimeout: { minSeconds: 60, severity: 'error' },
+    },
+  });
+
+  async function check(): Promise<Report> {
+    const source = sqsLiveSource({ region: REGION, endpoint: local.endpoint, queueNamePrefix: prefix, credentials });
+    const read = (await source.load()).map((settings) => ({ settings, source: source.description }));
+    return evaluate({ policies: [sqsPolicy], target: bindQueues(environment('live', {}), read, new Map()), asOf: '2026-12-01' });
+  }
+
+  beforeAll(async () => {
+    local = await startSqsLocal({ port: 0, region: REGION });
+    client = new SQSClient({ region: REGION, endpoint: local.endpoint, credentials });
+    // no redrive and a 10 s visibility timeout; and a queue whose DLQ keeps messages 60 s only
+    await client.send(new CreateQueueCommand({ QueueName: `${prefix}commands`, Attributes: { VisibilityTimeout: '10' } }));
+    const shortDlq = await client.send(new CreateQueueCommand({ QueueName: `${prefix}records-dlq`, Attributes: { MessageRetentionPeriod: '60' } }));
+    const arn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: shortDlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    await client.send(new CreateQueueCommand({ QueueName: `${prefix}records`, Attributes: { VisibilityTimeout: '120', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 8 }) } }));
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await local?.close();
+  });
+
+  it('each queue gets one CLI fix for all its problems; running it makes every check pass', async () => {
+    const before = await check();
+    const failing = before.findings.filter((finding) => finding.status !== 'pass');
+    expect(failing.map((finding) => [finding.queue, finding.check]).sort()).toEqual([
+      [`${prefix}commands`, 'ESR-DLQ-001'],
+      [`${prefix}commands`, 'ESR-RETRY-001'],
+      [`${prefix}commands`, 'ESR-VIS-001'],
+      [`${prefix}records`, 'ESR-DLQ-002'],
+    ]);
+    const fixes = new Map(failing.map((finding) => [finding.queue, finding.fix ?? '']));
+    expect(new Set(failing.filter((finding) => finding.queue === `${prefix}commands`).map((finding) => finding.fix)).size).toBe(1);
+    for (const fix of fixes.values()) await promisify(execFile)('sh', ['-e', '-c', fix], { timeout: 60_000, env: environ });
+    const after = await check();
+    expect(after.findings.filter((finding) => finding.status !== 'pass')).toEqual([]);
+    expect(after.findings.find((finding) => finding.queue === `${prefix}commands` && finding.check === 'ESR-RETRY-001')?.actual).toMatch(/^5 /);
+  }, 120_000);
+});
+
+describe('fixes applied for real: a CloudFormation template', () => {
+  let dir: string;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Applies a CloudFormation fix the way a user pastes it: its resources into Resources:, its properties over the existing ones. */
+  function apply(template: string, fix: string): string {
+    const target = parseDocument(template);
+    const patch = parseDocument(fix.split('\n').filter((line) => !line.startsWith('#')).join('\n'));
+    const resources = target.get('Resources') as YAMLMap;
+    for (const pair of (patch.contents as YAMLMap).items) {
+      const id = String((pair.key as { value: unknown }).value);
+      const existing = resources.get(id, true);
+      if (!isMap(existing)) {
+        resources.set(id, pair.value);
+        continue;
+      }
+      const properties = (pair.value as YAMLMap).get('Properties') as YAMLMap;
+      for (const property of properties.items) (existing.get('Properties') as YAMLMap).set(property.key, property.value);
+    }
+    return target.toString();
+  }
+
+  async function check(file: string): Promise<Report> {
+    const source = fileSource(file);
+    const read = (await source.load()).map((settings) => ({ settings, source: source.description }));
+    const cfnPolicy = policy({
+      appliesTo: [],
+      selectors: [{ selector: { broker: 'sqs', role: 'work' }, line: 3 }],
+      checks: { retryBudget: { minDeliveries: 5, maxDeliveries: 50, severity: 'error' }, deadLetter: { required: true, severity: 'error' }, visibilityTimeout: { minSeconds: 60, severity: 'error' } },
+    });
+    return evaluate({ policies: [cfnPolicy], target: bindQueues(environment('cfn', {}), read, new Map()), asOf: '2026-12-01' });
+  }
+
+  it('the fix names the template\'s logical id, declares the DLQ it points at, and the template then passes', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sem-cfn-'));
+    const file = join(dir, 'template.yaml');
+    await writeFile(file, 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  CommandsQueue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: esr-cfn-commands\n      VisibilityTimeout: 10\n');
+    const before = await check(file);
+    const failing = before.findings.filter((finding) => finding.status !== 'pass');
+    expect(failing.map((finding) => finding.check).sort()).toEqual(['ESR-DLQ-001', 'ESR-RETRY-001', 'ESR-VIS-001']);
+    const fix = failing[0]?.fix ?? '';
+    expect(fix).toContain('  CommandsQueue:');
+    expect(fix).toContain('!GetAtt CommandsQueueDlq.Arn');
+    await writeFile(file, apply(await readFile(file, 'utf8'), fix));
+    const after = await check(file);
+    expect(after.findings.filter((finding) => finding.status !== 'pass')).toEqual([]);
+    expect(after.findings.map((finding) => finding.queue)).toContain('esr-cfn-commands');
+  });
 });
