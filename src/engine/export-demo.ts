@@ -1,9 +1,9 @@
 import { addDays, type IsoDate } from '../domain/dates.js';
 import { exportWindow } from '../domain/window.js';
 import { generateRecords } from '../domain/synthetic.js';
-import { MemoryBroker } from '../brokers/memory.js';
 import { MemoryStore } from '../store/memory.js';
 import { auditStuckRecords, type AuditReport } from './audit.js';
+import type { Broker } from './broker.js';
 import type { Clock } from './clock.js';
 import type { Outbox } from './outbox.js';
 import { runExports, type RunSummary } from './run-exports.js';
@@ -18,6 +18,8 @@ export interface ExportDemoOptions {
   outbox: Outbox;
   clock: Clock;
   newId: () => string;
+  /** The broker the bursts go through: the engine owns the port, the caller picks the adapter (in process for the demo). */
+  broker: Broker;
 }
 
 export interface ExportDemoResult {
@@ -40,7 +42,7 @@ export async function runExportDemo(options: ExportDemoOptions): Promise<ExportD
     deletedRate: 0.02,
   });
   await store.insertRecords(records);
-  const broker = new MemoryBroker({ mode: 'budget', maxDeliveries: 20, delayMs: 10 }, options.clock);
+  const broker = options.broker;
   for (const type of ['APP', 'DNC'] as const) {
     for (const command of burstCommands(type, options.runDate, options.newId)) await broker.publish(command);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { IsoDate } from '../../domain/dates.js';
+import { MemoryBroker } from '../../brokers/memory.js';
 import { systemClock } from '../../engine/clock.js';
 import { runExportDemo } from '../../engine/export-demo.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
@@ -30,6 +31,7 @@ export function registerDemo(program: Command, io: Io, setExitCode: (code: numbe
         outbox,
         clock: systemClock,
         newId: randomUUID,
+        broker: new MemoryBroker({ mode: 'budget', maxDeliveries: 20, delayMs: 10 }, systemClock),
       });
       io.out(`seeded ${result.records} synthetic records; export run ${options.date} for 13 offices\n`);
       for (const file of result.run.files) {
