@@ -10,6 +10,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ExportCommand } from '../../domain/command.js';
+import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import { systemClock, type Clock } from '../../engine/clock.js';
 import { decide } from '../../engine/consumption.js';
 import { silentLogger, type Logger } from '../../engine/log.js';
@@ -47,7 +48,7 @@ export interface SqsBrokerOptions {
 }
 
 /** The source keeps SQS's 4-day default; its DLQ keeps the maximum, so a dead letter outlives its source (retention counts from the first send). */
-const WORK_RETENTION_SECONDS = 345_600;
+const WORK_RETENTION_SECONDS = SQS_DEFAULTS.retentionSeconds;
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { OperatingError } from '../../errors.js';
+import { deliveriesAllowed } from '../../semantics/rabbitmq/versions.js';
 import { escapeControl } from '../../text/escape.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -95,7 +96,7 @@ function checkPersistentStore(options: CommonOptions, what: string): void {
 
 /** How to keep the existing value of a mismatched queue argument with this command's options. */
 function existingValueHint({ argument, existing }: ArgumentMismatch): string | null {
-  if (argument === 'x-delivery-limit' && existing !== null) return `--max-deliveries ${Number(existing) + 1}`; // deliveryLimitFor, inverted
+  if (argument === 'x-delivery-limit' && existing !== null) return `--max-deliveries ${String(deliveriesAllowed(Number(existing), null))}`;
   if (argument === 'x-message-ttl' && existing !== null) return `--retry-delay-ms ${existing}`;
   if (argument === 'x-queue-type') return existing === 'quorum' ? '--rabbitmq-retry quorum-delivery-limit' : '--rabbitmq-retry wait-queue';
   // A queue without dead-lettering has no value worth keeping (that was 2021): only deleting it fixes it.

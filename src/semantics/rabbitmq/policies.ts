@@ -84,18 +84,14 @@ export const OPERATOR_POLICY_KEYS: readonly string[] = [
  * all (rabbit_queue_type:is_policy_applicable/2): the next applicable policy does. Established on the
  * broker: a policy with delivery-limit never applies to a classic queue, not even for its other keys.
  */
+const MIRRORING_KEYS = ['ha-mode', 'ha-params', 'ha-sync-mode', 'ha-promote-on-shutdown', 'ha-promote-on-failure', 'queue-master-locator'];
 const UNSUPPORTED_POLICY_KEYS: Record<RabbitQueueType, readonly string[]> = {
   classic: ['max-age', 'stream-max-segment-size-bytes', 'queue-leader-locator', 'initial-cluster-size', 'delivery-limit', 'dead-letter-strategy'],
   quorum: [
     'max-priority',
     'queue-mode',
     'single-active-consumer',
-    'ha-mode',
-    'ha-params',
-    'ha-sync-mode',
-    'ha-promote-on-shutdown',
-    'ha-promote-on-failure',
-    'queue-master-locator',
+    ...MIRRORING_KEYS,
     'max-age',
     'stream-max-segment-size-bytes',
     'initial-cluster-size',
@@ -113,12 +109,7 @@ const UNSUPPORTED_POLICY_KEYS: Record<RabbitQueueType, readonly string[]> = {
     'queue-mode',
     'single-active-consumer',
     'delivery-limit',
-    'ha-mode',
-    'ha-params',
-    'ha-sync-mode',
-    'ha-promote-on-shutdown',
-    'ha-promote-on-failure',
-    'queue-master-locator',
+    ...MIRRORING_KEYS,
     'dead-letter-strategy',
   ],
 };

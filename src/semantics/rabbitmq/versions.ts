@@ -59,6 +59,11 @@ export function deliveriesAllowed(limit: number, version: string | number | null
   return Math.max(0, limit) + 1;
 }
 
+/** A quorum queue dead-letters a message whose delivery count (returns so far) exceeds the limit. */
+export function isPastDeliveryLimit(deliveryCount: number, limit: number): boolean {
+  return deliveryCount > limit;
+}
+
 /** The delivery-limit that allows exactly `maxDeliveries` deliveries (the inverse of deliveriesAllowed). */
 export function deliveryLimitFor(maxDeliveries: number): number {
   return Math.max(0, maxDeliveries - 1);

@@ -1,4 +1,4 @@
-import { countsTowardsDeliveryLimit, defaultDeliveryLimit, type Settlement } from '../../semantics/rabbitmq/versions.js';
+import { countsTowardsDeliveryLimit, defaultDeliveryLimit, isPastDeliveryLimit, type Settlement } from '../../semantics/rabbitmq/versions.js';
 import type { Scheduler } from '../scheduler.js';
 import type { RabbitBrokerSpec } from '../scenario-types.js';
 import { Waiters, type FailureAction, type Receipt, type Recorder, type SimBroker, type SimMessage } from './broker.js';
@@ -119,7 +119,7 @@ export class RabbitMqModel implements SimBroker {
   /** Back at the head; the quorum count grows only for the settlements the version counts (4.3+: reject only). */
   private requeue(entry: Entry, settlement: Settlement, detail: string): void {
     if (countsTowardsDeliveryLimit(this.spec.version, settlement)) entry.returns++;
-    if (this.deliveryLimit !== null && entry.returns > this.deliveryLimit) {
+    if (this.deliveryLimit !== null && isPastDeliveryLimit(entry.returns, this.deliveryLimit)) {
       this.deadLetter(entry, `delivery limit ${this.deliveryLimit} exceeded (x-delivery-count ${entry.returns})`);
       return;
     }
