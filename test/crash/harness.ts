@@ -1,0 +1,362 @@
+/**
+ * Crash trials with real processes: `esr-export run` consumers are killed with SIGKILL at seeded random
+ * moments of the 13-office burst, restarted, and left to finish; then the files on disk, the store and
+ * the broker are checked against the engine's promises. Used by test/crash/kill9.test.ts (a few trials)
+ * and bench/crash.bench.ts (many).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEsrFile } from '../../src/domain/esr-file.js';
+import { parseFileName } from '../../src/domain/file-name.js';
+import { OFFICE_CODES } from '../../src/domain/offices.js';
+import type { Store } from '../../src/store/store.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { MongoStore } from '../../src/store/mongo.js';
+import { startSqsLocal } from '../../src/brokers/sqs-local/server.js';
+import { createVhost, deleteVhost } from '../support/rabbitmq-management.js';
+
+export type CrashBroker = 'rabbitmq' | 'sqs';
+export type CrashStore = 'sqlite' | 'mongodb';
+
+export interface TrialOptions {
+  broker: CrashBroker;
+  store: CrashStore;
+  seed: number;
+  /** How many consumer processes are killed (and restarted) during the burst. */
+  kills: number;
+  consumers?: number;
+  perOffice?: number;
+  /** MongoDB-compatible server; required for store 'mongodb'. */
+  mongodbUri?: string;
+  /** Runs during the burst, e.g. closing the broker's connections or restarting the database. */
+  disturb?: (context: { vhost: string | null }) => Promise<void>;
+}
+
+export interface TrialResult {
+  seed: number;
+  broker: CrashBroker;
+  store: CrashStore;
+  kills: number;
+  /** Kills that hit a consumer still at work (not one that had already stopped). */
+  midBurstKills: number;
+  files: number;
+  records: number;
+  /** Records found in more than one file. */
+  duplicatedRecords: number;
+  /** (type, sequence) pairs used by more than one file. */
+  reusedSequences: number;
+  /** Burst commands that neither produced their file nor sit in the dead-letter queue. */
+  lostCommands: number;
+  deadLettered: number;
+  leftoverTempFiles: number;
+  /** Disagreements between the store and the files (record EXPORTED into a file that lacks it, …). */
+  storeMismatches: number;
+  /** After the operators' remedies (trigger again, dlq replay): files that appeared for records already exported. */
+  remedyDuplicates: number;
+  problems: string[];
+}
+
+const BIN = new URL('../../bin/esr-export.js', import.meta.url).pathname;
+const RUN_DATE = '2021-07-31';
+
+/** Deterministic delays from the trial's seed (mulberry32): a failing trial is replayed by its seed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Consumer {
+  child: ChildProcess;
+  /** Outcome lines printed so far: one per command handled. */
+  outcomes(): number;
+}
+
+interface Cli {
+  run(args: string[], timeoutMs?: number): Promise<{ code: number | null; out: string; err: string }>;
+  spawnConsumer(args: string[]): Consumer;
+}
+
+function cliWith(env: NodeJS.ProcessEnv): Cli {
+  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] as const };
+  return {
+    run(args, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], options);
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+        child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`esr-export ${args.join(' ')} did not finish in ${timeoutMs} ms\n${err}`));
+        }, timeoutMs);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out, err });
+        });
+      });
+    },
+    spawnConsumer(args) {
+      const child = spawn(process.execPath, [BIN, ...args], options);
+      let lines = 0;
+      child.stdout.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
+      child.stderr.resume();
+      return { child, outcomes: () => lines };
+    },
+  };
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('close', () => resolve()));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runCrashTrial(options: TrialOptions): Promise<TrialResult> {
+  const random = seededRandom(options.seed);
+  const dir = await mkdtemp(join(tmpdir(), `esr-crash-${options.seed}-`));
+  const outbox = join(dir, 'outbox');
+  const tag = `crash-${options.seed}-${randomUUID().slice(0, 8)}`;
+  let vhost: string | null = null;
+  let sqs: Awaited<ReturnType<typeof startSqsLocal>> | null = null;
+  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const brokerArgs: string[] = [];
+  if (options.broker === 'rabbitmq') {
+    vhost = tag;
+    await createVhost(vhost);
+    brokerArgs.push('--broker', 'rabbitmq', '--amqp-url', `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`);
+  } else {
+    sqs = await startSqsLocal({ port: 0 });
+    brokerArgs.push('--broker', 'sqs', '--endpoint', sqs.endpoint, '--region', 'eu-west-2');
+  }
+  let storeArgs: string[];
+  let mongoUri: string | null = null;
+  if (options.store === 'sqlite') {
+    storeArgs = ['--state', join(dir, 'state.sqlite')];
+  } else {
+    if (!options.mongodbUri) throw new Error('store mongodb needs mongodbUri');
+    mongoUri = withDatabase(options.mongodbUri, tag.replaceAll('-', '_'));
+    storeArgs = ['--mongodb-uri', mongoUri];
+  }
+  const common = [...storeArgs, '--outbox', outbox, ...brokerArgs, '--retry-delay-ms', '200', '--max-deliveries', '20'];
+  const cli = cliWith(env);
+  const problems: string[] = [];
+  try {
+    // FerretDB over PostgreSQL writes ~200 documents/s under load: fewer records keep a trial short.
+    const perOffice = options.perOffice ?? (options.store === 'mongodb' ? 30 : 400);
+    const seeded = await cli.run(['seed', ...common, '--date', RUN_DATE, '--per-office', String(perOffice), '--dnc-per-office', String(Math.ceil(perOffice / 10))], 180_000);
+    if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.err}`);
+    const scheduled = await cli.run(['schedule', ...common, '--date', RUN_DATE, '--type', 'all']);
+    if (scheduled.code !== 0) throw new Error(`schedule failed: ${scheduled.err}`);
+
+    const consumers = options.consumers ?? 2;
+    const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', '2500'];
+    const running: Consumer[] = Array.from({ length: consumers }, () => cli.spawnConsumer(runArgs));
+    const disturbance = options.disturb?.({ vhost });
+    let midBurstKills = 0;
+    for (let kill = 0; kill < options.kills; kill++) {
+      // Aim inside the work: after the victim has handled a random number of commands (0-3), then a
+      // random few milliseconds, so the kill lands between or inside the handler's steps.
+      const index = Math.floor(random() * running.length);
+      const victim = running[index]!;
+      const after = Math.floor(random() * 4);
+      const deadline = Date.now() + 20_000;
+      while (victim.outcomes() < after && victim.child.exitCode === null && Date.now() < deadline) await sleep(5);
+      await sleep(Math.floor(random() * 120));
+      if (victim.child.exitCode === null) midBurstKills++;
+      victim.child.kill('SIGKILL');
+      await exited(victim.child);
+      running[index] = cli.spawnConsumer(runArgs);
+    }
+    await disturbance;
+    await Promise.all(running.map((consumer) => exited(consumer.child)));
+    // A last consumer drains whatever a killed one left unacked (it is redelivered once its lease ends).
+    const drained = await cli.run(['run', ...common, '--consumers', '2', '--until-idle', '3000'], 120_000);
+    if (drained.code !== 0 && drained.code !== 2) problems.push(`final run exited ${drained.code}: ${drained.err.trim().split('\n').at(-1)}`);
+
+    const before = await inspectOutbox(outbox);
+    const letters = await deadLetters(cli, common);
+    const store = await openStore(options.store, dir, mongoUri);
+    let mismatches: string[];
+    let commandFates: { lost: string[] };
+    try {
+      mismatches = await storeAgainstFiles(store, before.recordFile);
+      commandFates = await fatesOf(store, letters);
+    } finally {
+      await store.close();
+    }
+
+    // The operators' remedies: trigger an office again, replay the DLQ; neither may write a second copy.
+    const remedy = await cli.run(['trigger', ...common, '--office', 'SEV', '--type', 'APP', '--date', RUN_DATE]);
+    if (remedy.code !== 0) problems.push(`trigger again exited ${remedy.code}: ${remedy.err.trim()}`);
+    await cli.run(['dlq', 'replay', ...common]);
+    await cli.run(['run', ...common, '--consumers', '1', '--until-idle', '2000'], 120_000);
+    const after = await inspectOutbox(outbox);
+
+    problems.push(...before.problems, ...mismatches, ...commandFates.lost.map((c) => `lost command ${c}`));
+    return {
+      seed: options.seed,
+      broker: options.broker,
+      store: options.store,
+      kills: options.kills,
+      midBurstKills,
+      files: before.files,
+      records: before.recordFile.size,
+      duplicatedRecords: before.duplicatedRecords,
+      reusedSequences: before.reusedSequences,
+      lostCommands: commandFates.lost.length,
+      deadLettered: letters.length,
+      leftoverTempFiles: before.tempFiles,
+      storeMismatches: mismatches.length,
+      remedyDuplicates: after.duplicatedRecords + (after.files - before.files),
+      problems,
+    };
+  } finally {
+    if (vhost) await deleteVhost(vhost).catch(() => undefined);
+    await sqs?.close();
+    if (mongoUri) await dropDatabase(mongoUri).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function withDatabase(uri: string, database: string): string {
+  const url = new URL(uri);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function openStore(kind: CrashStore, dir: string, mongoUri: string | null): Promise<Store> {
+  if (kind === 'sqlite') return SqliteStore.open(join(dir, 'state.sqlite'));
+  return MongoStore.connect(mongoUri!);
+}
+
+async function dropDatabase(uri: string): Promise<void> {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 3_000 });
+  try {
+    await client.db(new URL(uri).pathname.slice(1)).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+interface Inspection {
+  files: number;
+  tempFiles: number;
+  duplicatedRecords: number;
+  reusedSequences: number;
+  /** record id → the file that holds it (the first, when it is in several). */
+  recordFile: Map<string, string>;
+  problems: string[];
+}
+
+/** What the files on disk say: which record is in which file, and which sequence numbers were used. */
+export async function inspectOutbox(outbox: string): Promise<Inspection> {
+  const names = await readdir(outbox).catch(() => [] as string[]);
+  const problems: string[] = [];
+  const recordFile = new Map<string, string>();
+  const sequences = new Map<string, string>();
+  let duplicatedRecords = 0;
+  let reusedSequences = 0;
+  const dataFiles = names.filter((name) => name.endsWith('.DAT') && !name.startsWith('.'));
+  for (const name of dataFiles) {
+    const parts = parseFileName(name);
+    if (!parts) {
+      problems.push(`unexpected file name ${name}`);
+      continue;
+    }
+    const sequenceKey = `${parts.type}:${parts.sequence}`;
+    const other = sequences.get(sequenceKey);
+    if (other) {
+      reusedSequences++;
+      problems.push(`sequence ${parts.sequence} of ${parts.type} used by ${other} and ${name}`);
+    } else sequences.set(sequenceKey, name);
+    const file = parseEsrFile(await readFile(join(outbox, name), 'utf8'), name);
+    for (const record of file.records) {
+      const first = recordFile.get(record.id);
+      if (first) {
+        duplicatedRecords++;
+        if (duplicatedRecords <= 5) problems.push(`record ${record.id} in ${first} and ${name}`);
+      } else recordFile.set(record.id, name);
+    }
+  }
+  const tempFiles = names.filter((name) => name.endsWith('.tmp')).length;
+  if (tempFiles > 0) problems.push(`${tempFiles} temp file(s) left in the outbox`);
+  return { files: dataFiles.length, tempFiles, duplicatedRecords, reusedSequences, recordFile, problems };
+}
+
+/** Every EXPORTED record names the file that holds it, and every record in a file is EXPORTED into it. */
+async function storeAgainstFiles(store: Store, recordFile: Map<string, string>): Promise<string[]> {
+  const problems: string[] = [];
+  const exported = await store.findRecords({ status: 'EXPORTED' });
+  const exportedIds = new Set<string>();
+  for (const record of exported) {
+    exportedIds.add(record.id);
+    const inFile = recordFile.get(record.id);
+    if (inFile !== record.fileName) problems.push(`record ${record.id} is EXPORTED into ${record.fileName} but found in ${inFile ?? 'no file'}`);
+  }
+  for (const [id, file] of recordFile) {
+    if (!exportedIds.has(id)) problems.push(`record ${id} is in ${file} but the store does not say it is EXPORTED`);
+  }
+  return problems.slice(0, 20).concat(problems.length > 20 ? [`… ${problems.length - 20} more store mismatches`] : []);
+}
+
+interface DeadLetter {
+  messageId: string;
+  reason: string;
+  body?: string;
+}
+
+async function deadLetters(cli: Cli, common: string[]): Promise<DeadLetter[]> {
+  const listed = await cli.run(['dlq', 'list', ...common, '--json', '--limit', '1000']);
+  if (listed.code !== 0) throw new Error(`dlq list failed: ${listed.err}`);
+  return JSON.parse(listed.out) as DeadLetter[];
+}
+
+/** Each of the 26 burst commands must have a complete batch (its file) or a dead letter saying why. */
+async function fatesOf(store: Store, letters: DeadLetter[]): Promise<{ lost: string[] }> {
+  const complete = new Set((await store.listBatches()).filter((batch) => batch.state === 'complete').map((batch) => `${batch.type}:${batch.office}`));
+  const lettered = new Set(
+    letters.flatMap((letter) => {
+      try {
+        const command = JSON.parse(letter.body ?? '{}') as { type?: string; localOffice?: string };
+        return command.type && command.localOffice ? [`${command.type}:${command.localOffice}`] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  const lost: string[] = [];
+  for (const type of ['APP', 'DNC']) {
+    for (const office of OFFICE_CODES) {
+      const key = `${type}:${office}`;
+      if (!complete.has(key) && !lettered.has(key)) lost.push(`${key}:${RUN_DATE}`);
+    }
+  }
+  return { lost };
+}
+
+/** Sums trials into the figures the bench and the test report. */
+export function tally(results: TrialResult[]) {
+  const sum = (pick: (r: TrialResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  return {
+    trials: results.length,
+    kills: sum((r) => r.kills),
+    midBurstKills: sum((r) => r.midBurstKills),
+    files: sum((r) => r.files),
+    duplicatedRecords: sum((r) => r.duplicatedRecords),
+    reusedSequences: sum((r) => r.reusedSequences),
+    lostCommands: sum((r) => r.lostCommands),
+    leftoverTempFiles: sum((r) => r.leftoverTempFiles),
+    storeMismatches: sum((r) => r.storeMismatches),
+    remedyDuplicates: sum((r) => r.remedyDuplicates),
+    deadLettered: sum((r) => r.deadLettered),
+  };
+}
