@@ -4,7 +4,8 @@
  * unreachable broker, one that accepts and never answers, a wrong password, a missing vhost, a URL
  * that is not AMQP, an unreachable or unopenable store. Each must end by itself (a connection left
  * open would keep the process alive: the hang of issue 12), exit 2, and say what is wrong in one
- * line, within its bound. Prints how many cases it ran.
+ * line, within its bound. The SQS endpoint's own timeouts and faults are the hardening fault suite's
+ * (test/hardening). Prints how many cases it ran.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -143,6 +144,13 @@ const FAILURES: Failure[] = [
     message: /--amqp-url must start with amqp:\/\/ or amqps:\/\//,
     retries: 'none',
     boundMs: 0,
+  },
+  {
+    name: 'unreachable SQS endpoint',
+    args: () => [...state(), '--broker', 'sqs', '--endpoint', `http://127.0.0.1:${deadPort}`],
+    message: /SQS unreachable: connection refused/,
+    retries: 'none',
+    boundMs: 5_000,
   },
   {
     name: 'unreachable MongoDB store',
