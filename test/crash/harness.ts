@@ -4,7 +4,7 @@
  * the broker are checked against the engine's promises. Used by test/crash/kill9.test.ts (a few trials)
  * and bench/crash.bench.ts (many).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,15 +86,15 @@ interface Cli {
 }
 
 function cliWith(env: NodeJS.ProcessEnv): Cli {
-  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] as const };
+  const options: SpawnOptions = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
   return {
     run(args, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [BIN, ...args], options);
         let out = '';
         let err = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-        child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+        child.stdout!.on('data', (chunk: Buffer) => (out += chunk));
+        child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           reject(new Error(`esr-export ${args.join(' ')} did not finish in ${timeoutMs} ms\n${err}`));
@@ -108,8 +108,8 @@ function cliWith(env: NodeJS.ProcessEnv): Cli {
     spawnConsumer(args) {
       const child = spawn(process.execPath, [BIN, ...args], options);
       let lines = 0;
-      child.stdout.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
-      child.stderr.resume();
+      child.stdout!.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
+      child.stderr!.resume();
       return { child, outcomes: () => lines };
     },
   };
