@@ -1,4 +1,5 @@
 import { SQS_DEFAULTS } from '../semantics/sqs/queue-attributes.js';
+import { dlqOutlivesSource, dlqTypeMatches } from '../semantics/sqs/redrive.js';
 import { deliveryLimitFor } from '../semantics/rabbitmq/versions.js';
 import type { QueueSettings } from '../sources/queue-settings.js';
 import { queueNameFromArnOrUrl } from './checks/dead-letter.js';
@@ -58,10 +59,10 @@ function sqsDlqPlan(queue: QueueSettings, queues: readonly QueueSettings[], want
   const fifo = queue.queueType === 'fifo';
   const newName = `${queue.name.replace(/\.fifo$/, '')}-dlq${fifo ? '.fifo' : ''}`;
   if (existing === undefined) return queue.deadLetterTarget.value === null || wanted.deadLetterQueue || needsPath ? { create: newName } : null;
-  if ((existing.queueType === 'fifo') !== fifo) return { create: newName };
+  if (!dlqTypeMatches(fifo, existing.queueType === 'fifo')) return { create: newName };
   const source = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
   const dlq = existing.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
-  if (dlq > source) return { existing };
+  if (dlqOutlivesSource(source, dlq)) return { existing };
   if (source >= MAX_RETENTION_SECONDS) return { existing, retentionSeconds: MAX_RETENTION_SECONDS, sourceRetentionSeconds: MAX_RETENTION_SECONDS - DAY_SECONDS };
   return { existing, retentionSeconds: MAX_RETENTION_SECONDS };
 }

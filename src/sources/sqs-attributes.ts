@@ -3,6 +3,7 @@
  * plans and CloudFormation templates, which differ only in where each value comes from.
  */
 import { readRedrivePolicy, SQS_DEFAULTS, type RedrivePolicy } from '../semantics/sqs/queue-attributes.js';
+import { sqsRoleOf } from '../semantics/sqs/redrive.js';
 import { SourceError } from './errors.js';
 import type { DeadLetterTarget, Provenance, QueueSettings, Setting, SourceLocation, Suppression } from './queue-settings.js';
 
@@ -116,7 +117,7 @@ export function sqsQueueSettings(specs: readonly SqsQueueSpec[]): QueueSettings[
       broker: 'sqs',
       name: spec.name,
       id: spec.id,
-      role: targets.has(spec.name) ? 'dead-letter' : 'work',
+      role: sqsRoleOf(spec.name, targets),
       queueType: spec.fifo ? 'fifo' : 'standard',
       maxDeliveries: maxDeliveriesOf(spec),
       deadLetterTarget: deadLetterTargetOf(spec),

@@ -86,14 +86,14 @@ describe('policy-check on SQS drifts (end to end)', () => {
     const result = await policyCheck('sqs-drift');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
-    expect(result.failed).toEqual(['no-redrive:deadLetter', 'no-redrive:retryBudget', 'once:retryBudget', 'short:deadLetter']);
+    expect(result.failed).toEqual(['no-redrive:ESR-DLQ-001', 'no-redrive:ESR-RETRY-001', 'once:ESR-RETRY-001', 'short:ESR-DLQ-002']);
     expect(result.messages.some((m) => /esr-short-dlq.*86400/.test(m))).toBe(true);
   });
 
   it('CloudFormation: a FIFO queue with a standard DLQ fails the dead-letter check', async () => {
     const result = await policyCheck('cfn-drift');
     expect(result.code).toBe(1);
-    expect(result.failed).toEqual(['notifications:deadLetter', 'notifications:retryBudget']); // and maxReceiveCount 1
+    expect(result.failed).toEqual(['notifications:ESR-DLQ-002', 'notifications:ESR-RETRY-001']); // and maxReceiveCount 1
     expect(result.messages.some((m) => /esr-notifications-dlq.*standard/.test(m))).toBe(true);
   });
 });

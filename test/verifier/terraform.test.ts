@@ -67,6 +67,8 @@ describe('policy-check --source plan.json', () => {
         '    deadLetterTargetArn = aws_sqs_queue.commands_dlq.arn',
         '    maxReceiveCount     = 13',
         '  })',
+        // the queue's other problem (ESR-VIS-001) is fixed by the same snippet
+        '  visibility_timeout_seconds = 60',
         '}',
       ].join('\n'),
     );

@@ -1,5 +1,6 @@
 import type { DeadLetterCheck } from '../../policy/types.js';
 import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
+import { dlqOutlivesSource, dlqTypeMatches } from '../../semantics/sqs/redrive.js';
 import type { DeadLetterTarget, QueueSettings } from '../../sources/queue-settings.js';
 import { describeProvenance } from '../effective.js';
 import { unknownUntilApply, type Check, type CheckContext, type Verdict } from './check.js';
@@ -73,8 +74,8 @@ function sqsDeadLetterQueue(queue: QueueSettings, target: DeadLetterTarget, cont
   const dlqRetention = dlq.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
   const actual = `${dlq.name}: ${dlq.queueType}, retention ${dlqRetention} s (source ${sourceRetention} s)`;
   const problems = [
-    (dlq.queueType === 'fifo') === (queue.queueType === 'fifo') ? null : `the dead-letter queue ${dlq.name} is ${dlq.queueType} but the queue is ${queue.queueType}: SQS requires the same type`,
-    dlqRetention > sourceRetention
+    dlqTypeMatches(queue.queueType === 'fifo', dlq.queueType === 'fifo') ? null : `the dead-letter queue ${dlq.name} is ${dlq.queueType} but the queue is ${queue.queueType}: SQS requires the same type`,
+    dlqOutlivesSource(sourceRetention, dlqRetention)
       ? null
       : `the dead-letter queue ${dlq.name} keeps messages ${dlqRetention} s, not longer than the source's ${sourceRetention} s: a dead-lettered message can expire before anyone sees it`,
   ].filter((problem): problem is string => problem !== null);

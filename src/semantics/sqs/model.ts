@@ -14,6 +14,7 @@ import {
   type QueueConfig,
 } from './queue-attributes.js';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receipt-handle.js';
+import { dlqTypeMatches } from './redrive.js';
 import { batchEntryIdsOf, listPage } from './pagination.js';
 
 export { SqsError } from './errors.js';
@@ -414,7 +415,7 @@ export class SqsModel {
     const invalid = (reason: string) => sqsErrors.invalidRedrivePolicy(redrive, reason);
     const target = [...this.queues.values()].find((queue) => queue.arn === policy.deadLetterTargetArn);
     if (!target) throw invalid('Dead letter target does not exist.');
-    if (target.fifo !== fifo) throw invalid('Dead-letter queue must be same type of queue as the source.');
+    if (!dlqTypeMatches(fifo, target.fifo)) throw invalid('Dead-letter queue must be same type of queue as the source.');
     const allow = target.config.redriveAllowPolicy;
     const sourceArn = this.arnOf(sourceName);
     if (allow && (allow.redrivePermission === 'denyAll' || (allow.redrivePermission === 'byQueue' && !allow.sourceQueueArns.includes(sourceArn)))) {
