@@ -1,32 +1,83 @@
+/**
+ * The simulator's performance: `sweep` of the 13-office 2021 scenario (target ≥ 3,000 seeds/s on two
+ * cores, so `--prove` over 30,000 fresh seeds fits in 10 s), against the version before the sweep was
+ * optimised — a `git archive` of BASELINE_COMMIT run in the same process, alternating with the current
+ * code so both see the same machine load — and `explore` of 3 offices. Medians of several runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { exploreScenario } from '../src/sim/explore.js';
 import { loadScenario } from '../src/sim/scenario.js';
 import { sweepScenario } from '../src/sim/sweep.js';
+import { median, round } from './stats.js';
 
-const SWEEP_SEEDS = 10_000;
-const SWEEP_TARGET_MS = 30_000;
+/** The last commit before the sweep optimisations (nextTick drain, worker stacks off, invariant lookups). */
+export const BASELINE_COMMIT = 'ee2b50c';
+const SEEDS = 4_000;
+const REPEATS = 3;
+const TARGET_SEEDS_PER_SECOND = 3_000;
 
-/** The simulator's performance targets: a 10,000-seed sweep of the 2021 burst, and explore of 3 offices. */
+type Sweep = (scenario: unknown, options: { seeds: number; workers: number }) => Promise<unknown>;
+type Load = (file: string) => Promise<unknown>;
+
+/** The baseline's src/ and schemas/ in a temporary folder, sharing this checkout's node_modules. */
+function archiveBaseline(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'esr-sim-baseline-'));
+  const archive = execFileSync('git', ['archive', '--format=tar', BASELINE_COMMIT, 'src', 'schemas'], { maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Wall seconds and CPU seconds (all threads) of one sweep. */
+async function timed(sweep: () => Promise<unknown>): Promise<{ wallS: number; cpuS: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await sweep();
+  const used = process.cpuUsage(cpu);
+  return { wallS: (performance.now() - start) / 1000, cpuS: (used.user + used.system) / 1e6 };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
-  const burst = await loadScenario('scenarios/2021-burst.yaml');
-  const sweep = await sweepScenario(burst, { seeds: SWEEP_SEEDS, workers: 2, wallClock: () => performance.now() });
-  const perf = sweep.performance!;
-  const explore = await exploreScenario(await loadScenario('scenarios/explore-3-offices.yaml'), { wallClock: () => performance.now() });
-  return {
-    sweep2021: {
-      seeds: SWEEP_SEEDS,
-      wallMs: perf.wallMs,
-      seedsPerSecond: perf.seedsPerSecond,
-      virtualToWall: perf.virtualToWall,
-      workers: perf.workers,
-      targetMs: SWEEP_TARGET_MS,
-      withinTarget: perf.wallMs < SWEEP_TARGET_MS,
-      pStuck: Number(sweep.stuck.estimate.toFixed(4)),
-    },
-    explore3Offices: {
-      verdict: explore.verdict,
-      interleavings: explore.interleavings,
-      states: explore.states,
-      wallMs: explore.wallMs,
-    },
-  };
+  const file = resolve('scenarios/2021-burst.yaml');
+  const current = await loadScenario(file);
+  const baseline = archiveBaseline();
+  try {
+    const old = {
+      load: ((await import(join(baseline.dir, 'src/sim/scenario.ts'))) as { loadScenario: Load }).loadScenario,
+      sweep: ((await import(join(baseline.dir, 'src/sim/sweep.ts'))) as { sweepScenario: Sweep }).sweepScenario,
+    };
+    const oldScenario = await old.load(file);
+    const runs = { current: [] as { wallS: number; cpuS: number }[], baseline: [] as { wallS: number; cpuS: number }[] };
+    for (let i = 0; i < REPEATS; i++) {
+      runs.baseline.push(await timed(() => old.sweep(oldScenario, { seeds: SEEDS, workers: 2 })));
+      runs.current.push(await timed(() => sweepScenario(current, { seeds: SEEDS, workers: 2 })));
+    }
+    const rate = (list: { wallS: number }[]) => round(median(list.map((r) => SEEDS / r.wallS)), 0);
+    const cpuMsPerSeed = (list: { cpuS: number }[]) => round(median(list.map((r) => (r.cpuS * 1000) / SEEDS)), 3);
+    const seedsPerSecond = rate(runs.current);
+    const explore = await exploreScenario(await loadScenario('scenarios/explore-3-offices.yaml'), { wallClock: () => performance.now() });
+    return {
+      sweep2021: {
+        seeds: SEEDS,
+        repeats: REPEATS,
+        workers: 2,
+        seedsPerSecond,
+        baselineSeedsPerSecond: rate(runs.baseline),
+        ratioToBaseline: round(seedsPerSecond / rate(runs.baseline), 2),
+        cpuMsPerSeed: cpuMsPerSeed(runs.current),
+        baselineCpuMsPerSeed: cpuMsPerSeed(runs.baseline),
+        baseline: BASELINE_COMMIT,
+        targetSeedsPerSecond: TARGET_SEEDS_PER_SECOND,
+        withinTarget: seedsPerSecond >= TARGET_SEEDS_PER_SECOND,
+        prove30000SecondsAtThisRate: round(30_000 / seedsPerSecond, 1),
+      },
+      explore3Offices: { verdict: explore.verdict, interleavings: explore.interleavings, states: explore.states, wallMs: explore.wallMs },
+    };
+  } finally {
+    baseline.cleanup();
+  }
 }

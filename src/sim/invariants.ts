@@ -13,7 +13,7 @@ export interface CommandRecord {
   office: OfficeCode;
   type: FileType;
   runDate: string;
-  messages: { message: SimMessage; fate: Fate | null; detail: string; deliveries: number; attempts: number }[];
+  messages: { message: SimMessage; fate: Fate | null; detail: string; deliveries: number; attempts: number; fateAt?: number }[];
 }
 
 export interface FinalState {
@@ -26,6 +26,8 @@ export interface FinalState {
   /** Messages the broker still holds (in queues, in flight, waiting to retry). */
   unsettled: number;
   stoppedBy: 'drained' | 'horizon' | 'event-limit';
+  /** Instants, in virtual ms since the start, for naming when each violation first held (the simulator's runs). */
+  timing?: { startMs: number; endT: number; fileWrittenAt: ReadonlyMap<string, number> };
 }
 
 export function summariseCommand(command: CommandRecord): CommandSummary {
@@ -43,22 +45,38 @@ export function summariseCommand(command: CommandRecord): CommandSummary {
 }
 
 /**
- * The invariants every run must keep, checked once at the end:
- * every record eligible at command time is exported in exactly one file or reported stuck with why;
- * no record in two files; no sequence number twice; every command acknowledged or dead-lettered.
+ * The invariants every run must keep: every record eligible at command time is exported in exactly
+ * one file or reported stuck with why; no record in two files; no sequence number twice; every
+ * command acknowledged or dead-lettered. Each violation is dated by the event that first broke it,
+ * from the instants the run recorded (file writes, fates, markExported), so a failing seed names
+ * where to look in its timeline.
  */
 export function checkInvariants(state: FinalState): { violations: Violation[]; stuck: StuckRecord[]; commands: CommandSummary[] } {
   const violations: Violation[] = [];
   const commands = state.commands.map(summariseCommand);
   const summaryOf = new Map(state.commands.map((c, i) => [c, commands[i]!]));
+  const timing = state.timing;
+  const written = (name: string) => timing?.fileWrittenAt.get(name) ?? null;
+  const latest = (ts: (number | null | undefined)[]) => (timing && ts.every((t) => typeof t === 'number') ? Math.max(...(ts as number[])) : null);
 
-  for (const command of commands) {
-    if (command.fate === 'lost') violations.push({ kind: 'command-vanished', detail: `${command.commandId} (${command.batchKey}) vanished: ${command.detail}` });
-  }
+  state.commands.forEach((record, i) => {
+    const command = commands[i]!;
+    if (command.fate !== 'lost') return;
+    violations.push({
+      kind: 'command-vanished',
+      detail: `${command.commandId} (${command.batchKey}) vanished: ${command.detail}`,
+      t: latest(record.messages.map((m) => m.fateAt)),
+      event: `the last message of ${command.commandId} was ${command.detail.split(':')[0]}`,
+      office: command.office,
+    });
+  });
   if (state.unsettled > 0 || state.stoppedBy === 'event-limit') {
     violations.push({
       kind: 'not-settled',
       detail: `${state.unsettled} message(s) still on the broker when the run stopped (${state.stoppedBy})`,
+      t: timing?.endT ?? null,
+      event: `the run stopped (${state.stoppedBy})`,
+      office: null,
     });
   }
 
@@ -72,11 +90,17 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
     }
     for (const record of parseEsrFile(content, name).records) filesOfRecord.set(record.id, [...(filesOfRecord.get(record.id) ?? []), name]);
   }
+  /** The second of these files to be written: the event that broke the invariant. */
+  const second = (names: string[]) => {
+    const dated = names.map((name) => ({ name, t: written(name) })).sort((a, b) => (a.t ?? 0) - (b.t ?? 0));
+    const broke = dated[1]!;
+    return { t: broke.t, event: `${broke.name} written`, office: (parseFileName(broke.name)?.office ?? null) as OfficeCode | null };
+  };
   for (const [key, names] of sequences) {
-    if (names.length > 1) violations.push({ kind: 'sequence-reused', detail: `sequence ${key} used by ${names.join(', ')}` });
+    if (names.length > 1) violations.push({ kind: 'sequence-reused', detail: `sequence ${key} used by ${names.join(', ')}`, ...second(names) });
   }
   for (const [id, names] of filesOfRecord) {
-    if (names.length > 1) violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}` });
+    if (names.length > 1) violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}`, ...second(names) });
   }
 
   const finalById = new Map(state.final.map((r) => [r.id, r]));
@@ -102,13 +126,26 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
     const files = filesOfRecord.get(record.id) ?? [];
     if (now.status === 'EXPORTED') {
       if (!files.includes(now.fileName ?? '')) {
-        violations.push({ kind: 'record-not-in-its-file', detail: `${record.id} is EXPORTED to ${now.fileName} but that file does not hold it` });
+        violations.push({
+          kind: 'record-not-in-its-file',
+          detail: `${record.id} is EXPORTED to ${now.fileName} but that file does not hold it`,
+          t: timing && now.exportedAt !== null ? now.exportedAt - timing.startMs : null,
+          event: `${record.id} marked EXPORTED`,
+          office: record.office,
+        });
       }
       continue;
     }
     const fates = covering.map((c) => summaryOf.get(c)!);
     if (fates.every((f) => f.fate === 'acked')) {
-      violations.push({ kind: 'record-lost', detail: `${record.id} is still ${now.status} although every command for it was acknowledged` });
+      const acks = covering.map((c) => c.messages.find((m) => m.fate === 'acked')?.fateAt);
+      violations.push({
+        kind: 'record-lost',
+        detail: `${record.id} is still ${now.status} although every command for it was acknowledged`,
+        t: latest(acks),
+        event: `the last command for ${record.id} acknowledged`,
+        office: record.office,
+      });
     }
     stuck.push({
       id: record.id,

@@ -24,7 +24,9 @@ export type EventKind =
   | 'replay'
   | 'fault'
   | 'consumer-lost'
-  | 'consumer-back';
+  | 'consumer-back'
+  /** An invariant first broke here (inserted after the run, at the instant it broke). */
+  | 'violation';
 
 /** One line of the timeline. `t` is virtual milliseconds since the scenario's start. */
 export interface TimelineEvent {
@@ -68,6 +70,15 @@ export type ViolationKind =
 export interface Violation {
   kind: ViolationKind;
   detail: string;
+  /**
+   * Virtual ms since the start at which it first held, and the event that broke it (the second file
+   * written, the last fate of a vanished command, the last acknowledgement…); null when no instant
+   * is known (a live run).
+   */
+  t: number | null;
+  event: string | null;
+  /** The office it concerns, for the timeline lane (null: the whole run). */
+  office: OfficeCode | null;
 }
 
 export interface CommandSummary {
@@ -97,6 +108,8 @@ export interface RunResult {
   files: string[];
   stuck: StuckRecord[];
   violations: Violation[];
+  /** The earliest of them: what a failing seed broke first. */
+  firstViolation: Violation | null;
   expectation: { met: boolean; mismatches: string[] };
   /** Settings a reader may not expect (a zero visibility timeout or TTL): every report prints them. */
   warnings: string[];

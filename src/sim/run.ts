@@ -15,7 +15,7 @@ import { ConsumerGroup, type RunHandler } from './models/consumer.js';
 import { RabbitMqModel } from './models/rabbitmq.js';
 import { SqsQueueModel } from './models/sqs.js';
 import { SimOutbox, SimStore } from './models/store.js';
-import type { EventKind, OfficeRow, RunResult, TimelineEvent } from './result.js';
+import type { EventKind, OfficeRow, RunResult, TimelineEvent, Violation } from './result.js';
 import { Scheduler, type Chooser } from './scheduler.js';
 import { officesOf, scenarioWarnings, withTiming, type Scenario } from './scenario.js';
 
@@ -91,6 +91,17 @@ class Timeline implements Recorder {
     const entry = this.ledger.get(message.id)!;
     entry.fate = fate;
     entry.detail = detail;
+    entry.fateAt = this.scheduler.now() - this.startMs;
+  }
+
+  /** Each violation as a timeline event at the instant it first held, after the events of that instant. */
+  markViolations(violations: readonly Violation[]): void {
+    for (const v of violations) {
+      if (v.t === null) continue;
+      const at = this.events.findIndex((e) => e.t > v.t!);
+      const event: TimelineEvent = { t: v.t, kind: 'violation', office: v.office, messageId: null, delivery: null, detail: `${v.kind}: ${v.event}` };
+      this.events.splice(at < 0 ? this.events.length : at, 0, event);
+    }
   }
 }
 
@@ -161,7 +172,17 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
   const unsettled = broker.unsettled;
 
   const final = await memory.findRecords({});
-  const checked = checkInvariants({ initial, final, files: outbox.files, commands, unsettled, stoppedBy: stop });
+  const checked = checkInvariants({
+    initial,
+    final,
+    files: outbox.files,
+    commands,
+    unsettled,
+    stoppedBy: stop,
+    timing: { startMs, endT: scheduler.now() - startMs, fileWrittenAt: simOutbox.writtenAt(startMs) },
+  });
+  if (options.timeline ?? true) timeline.markViolations(checked.violations);
+  const firstViolation = checked.violations.reduce<Violation | null>((first, v) => (v.t !== null && (first === null || v.t < first.t!) ? v : first), null);
   const result: RunResult = {
     scenario: scenario.name,
     seed,
@@ -175,6 +196,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
     files: [...outbox.files.keys()].sort(),
     stuck: checked.stuck,
     violations: checked.violations,
+    firstViolation,
     expectation: { met: true, mismatches: [] },
     warnings: scenarioWarnings(scenario),
     stats: {

@@ -15,6 +15,8 @@ export interface SeedSummary {
   /** Handler attempts (including in-process listener retries) over all commands. */
   attempts: number;
   virtualMs: number;
+  /** The invariant the run broke first, with its instant (virtual ms since the start). */
+  firstViolation: { kind: ViolationKind; t: number } | null;
 }
 
 export function summariseRun(result: RunResult): SeedSummary {
@@ -29,6 +31,7 @@ export function summariseRun(result: RunResult): SeedSummary {
     attemptsPerCommand: result.commands.map((c) => c.attempts),
     attempts: result.offices.reduce((sum, r) => sum + r.attempts, 0),
     virtualMs: result.stats.virtualMs,
+    firstViolation: result.firstViolation && { kind: result.firstViolation.kind, t: result.firstViolation.t! },
   };
 }
 

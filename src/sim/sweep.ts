@@ -40,7 +40,7 @@ export interface SweepResult {
   deadLetteredPerRun: Distribution;
   /** Stuck records per run. */
   stuckPerRun: Distribution;
-  failingSeeds: { seed: number; stuck: number; violations: ViolationKind[]; replay: string }[];
+  failingSeeds: { seed: number; stuck: number; violations: ViolationKind[]; firstViolation: SeedSummary['firstViolation']; replay: string }[];
   warnings: string[];
   /** Null without a wall clock. */
   performance: { wallMs: number; seedsPerSecond: number; virtualToWall: number; workers: number } | null;
@@ -123,7 +123,7 @@ function summarise(scenario: Scenario, first: number, runs: SeedSummary[], perf:
     stuckPerRun: distribution(runs.map((r) => r.stuck)),
     failingSeeds: runs
       .filter((r) => r.failed)
-      .map((r) => ({ seed: r.seed, stuck: r.stuck, violations: r.violations, replay: replayCommand(scenario, r.seed) })),
+      .map((r) => ({ seed: r.seed, stuck: r.stuck, violations: r.violations, firstViolation: r.firstViolation, replay: replayCommand(scenario, r.seed) })),
     warnings: scenarioWarnings(scenario),
     performance:
       perf.wallMs === null
@@ -165,7 +165,8 @@ export function renderSweep(result: SweepResult, options: { maxFailing?: number 
   if (failing.length > 0) {
     lines.push(`Failing seeds (${failing.length}${failing.length > limit ? `, first ${limit}` : ''}):`);
     for (const f of failing.slice(0, limit)) {
-      lines.push(`  seed ${f.seed}: ${f.stuck} stuck${f.violations.length ? `, ${f.violations.join(', ')}` : ''}  →  ${f.replay}`);
+      const first = f.firstViolation ? ` (first: ${f.firstViolation.kind} at +${(f.firstViolation.t / 1000).toFixed(3)} s)` : '';
+      lines.push(`  seed ${f.seed}: ${f.stuck} stuck${f.violations.length ? `, ${f.violations.join(', ')}${first}` : ''}  →  ${f.replay}`);
     }
     if (failing.length > limit) lines.push(`  and ${failing.length - limit} more (all of them in --json)`);
   }

@@ -1,4 +1,4 @@
-import type { OfficeRow, RunResult, StuckRecord, TimelineEvent } from './result.js';
+import type { OfficeRow, RunResult, StuckRecord, TimelineEvent, Violation } from './result.js';
 
 /** `2021-07-31 14:00:00.012`: virtual time as people read it. */
 export function instantOf(startIso: string, t: number): string {
@@ -47,7 +47,8 @@ export function renderReplay(result: RunResult, options: { timeline?: boolean } 
     lines.push(`  ${group.office}  ${ids}  starting ${group.starts.join(', ')}`, `       why: ${group.reason}`);
   }
   lines.push('', `Invariant violations: ${result.violations.length}`);
-  for (const v of result.violations) lines.push(`  ${v.kind}: ${v.detail}`);
+  for (const v of result.violations) lines.push(`  ${v.kind}: ${v.detail}${v.t === null ? '' : `  (first held at ${instantOf(result.startedAt, v.t)}: ${v.event})`}`);
+  if (result.firstViolation) lines.push(`First broken: ${describeFirst(result, result.firstViolation)}`);
   lines.push(
     '',
     `Expectation: ${result.expectation.met ? 'met' : `NOT met (${result.expectation.mismatches.join('; ')})`}`,
@@ -57,8 +58,13 @@ export function renderReplay(result: RunResult, options: { timeline?: boolean } 
   return lines.join('\n') + '\n';
 }
 
+/** "not-settled at 2021-07-31 16:00:00.000 (+7200.000 s): the run stopped (horizon)". */
+export function describeFirst(run: { startedAt: string }, v: Violation): string {
+  return `${v.kind} at ${instantOf(run.startedAt, v.t!)} (+${(v.t! / 1000).toFixed(3)} s): ${v.event}`;
+}
+
 /** Stuck records of one office share their reason (the fate of that office's commands): one line each. */
-function groupStuck(stuck: readonly StuckRecord[]): { office: string; reason: string; ids: string[]; starts: string[] }[] {
+export function groupStuck(stuck: readonly StuckRecord[]): { office: string; reason: string; ids: string[]; starts: string[] }[] {
   const groups = new Map<string, { office: string; reason: string; ids: string[]; starts: string[] }>();
   for (const s of stuck) {
     const key = `${s.office}\n${s.reason}`;

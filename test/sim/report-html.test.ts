@@ -36,7 +36,8 @@ describe('the HTML report, opened in headless Chromium', () => {
     expect(code).toBe(1);
     const page = await browser.newPage();
     await page.goto(pathToFileURL(report).href);
-    const lanes = page.locator('svg.timeline g.lane');
+    const firstBurst = page.locator('section.burst').first().locator('svg.timeline').first();
+    const lanes = firstBurst.locator('g.lane');
     await expect.poll(() => lanes.count()).toBe(13);
     const offices = await lanes.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-office')));
     expect(offices).toEqual(['EMD', 'EOE', 'KSS', 'LDN', 'MER', 'NTH', 'NWN', 'OXF', 'PEN', 'SEV', 'WES', 'WMD', 'YHD']);
@@ -47,6 +48,45 @@ describe('the HTML report, opened in headless Chromium', () => {
     expect(await page.locator('g.lane:not([data-stuck="0"])').count()).toBeGreaterThan(0);
     expect(await page.locator('g.mark.conflict title').first().textContent()).toMatch(/2021-07-31 14:00:00\.\d{3} conflict/);
     await expect.poll(() => page.locator('h1').textContent()).toContain('2021-burst');
+
+    // One panel per burst: Saturday, Sunday, Monday and the manual re-sends an hour and more later.
+    expect(await page.locator('section.burst h3').allTextContents()).toEqual([
+      expect.stringMatching(/^Burst 1: 2021-07-31 14:00:00\.\d{3} to /),
+      expect.stringMatching(/^Burst 2: 2021-08-01 14:00/),
+      expect.stringMatching(/^Burst 3: 2021-08-02 14:00/),
+      expect.stringMatching(/^Burst 4: 2021-08-02 15:40/),
+      expect.stringMatching(/^Burst 5: 2021-08-02 16:53/),
+    ]);
+    // A linear axis: evenly spaced ticks, labelled from the burst's start, in milliseconds for a race.
+    const ticks = await firstBurst.locator('g.tick').evaluateAll((nodes) =>
+      nodes.map((n) => ({ x: n.querySelector('line')!.getBoundingClientRect().x, offset: Number(n.getAttribute('data-offset-ms')), label: n.textContent })),
+    );
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(ticks[0]!.label).toMatch(/^\+0 m?s$/);
+    const gaps = ticks.slice(1).map((t, i) => t.x - ticks[i]!.x);
+    for (const gap of gaps) expect(Math.abs(gap - gaps[0]!)).toBeLessThan(1.5);
+    expect(ticks.every((t) => /^\+[\d.]+ (ms|s)$/.test(t.label ?? ''))).toBe(true);
+    // It fills its frame: the panel is as wide as the page's content box.
+    const widths = await page.evaluate(() => ({ svg: document.querySelector('svg.timeline')!.getBoundingClientRect().width, body: document.body.clientWidth }));
+    expect(widths.svg).toBeGreaterThan(widths.body * 0.9);
+    // Broken invariants are marked where they first held, and stuck records are grouped by reason.
+    expect(await page.locator('svg.timeline g.mark.violation').count()).toBeGreaterThan(0);
+    expect(await page.locator('p.first-violation').textContent()).toMatch(/^First broken: command-vanished at 2021-07-31 14:00:00\.\d{3}/);
+    const stuckItems = await page.locator('h2:has-text("Stuck records") + ul li').allTextContents();
+    const stuckOffices = (await lanes.evaluateAll((nodes) => nodes.filter((n) => n.getAttribute('data-stuck') !== '0').length));
+    expect(stuckItems.length).toBeLessThanOrEqual(stuckOffices * 3);
+    expect(stuckItems[0]).toMatch(/^[A-Z]{3}: \d+ record\(s\) \(/);
+    await page.close();
+  });
+
+  it('explore --report writes the report also when it proves', async () => {
+    const report = join(dir, 'explore.html');
+    const code = await main(['explore', 'scenarios/explore-3-offices.yaml', '--report', report], { out: () => undefined, err: () => undefined });
+    expect(code).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(report).href);
+    expect(await page.locator('pre.preface').textContent()).toMatch(/Proved: no stuck record/);
+    await expect.poll(() => page.locator('svg.timeline').first().locator('g.lane').count()).toBe(3);
     await page.close();
   });
 
@@ -59,7 +99,7 @@ describe('the HTML report, opened in headless Chromium', () => {
     expect(code).toBe(1);
     const page = await browser.newPage();
     await page.goto(pathToFileURL(report).href);
-    await expect.poll(() => page.locator('svg.timeline g.lane').count()).toBe(13);
+    await expect.poll(() => page.locator('svg.timeline').first().locator('g.lane').count()).toBe(13);
     expect(await page.locator('pre.preface').textContent()).toMatch(/P\(any stuck record\)/);
     expect(await page.locator('svg.timeline g.mark.deleted-on-failure').count()).toBeGreaterThan(0);
     await page.close();

@@ -132,6 +132,9 @@ export class SimStore implements Store {
 
 /** The outbox with a write latency, so writing a file takes virtual time like everything else. */
 export class SimOutbox implements Outbox {
+  /** When each file was written (absolute ms): the instant a file-level invariant can break. */
+  private readonly written = new Map<string, number>();
+
   constructor(
     readonly inner: Outbox,
     private readonly scheduler: Timekeeper,
@@ -139,7 +142,15 @@ export class SimOutbox implements Outbox {
   ) {}
 
   write(fileName: string, content: string): Promise<void> {
-    return this.scheduler.delay(this.writeFileMs, 'outbox.write', () => this.inner.write(fileName, content));
+    return this.scheduler.delay(this.writeFileMs, 'outbox.write', () => {
+      if (!this.written.has(fileName)) this.written.set(fileName, this.scheduler.now());
+      return this.inner.write(fileName, content);
+    });
+  }
+
+  /** Write instants relative to `startMs`. */
+  writtenAt(startMs: number): Map<string, number> {
+    return new Map([...this.written].map(([name, at]) => [name, at - startMs]));
   }
   read(fileName: string): Promise<string | null> {
     return this.inner.read(fileName);
