@@ -6,6 +6,7 @@ import { isUnavailableError, MongoStore } from '../../src/store/mongo.js';
 import type { Store } from '../../src/store/store.js';
 import { mongoServerForTests } from './mongo-server.js';
 import { appRecord, batch, storeContract } from './store.contract.js';
+import { worker } from './worker.js';
 
 const server = await mongoServerForTests('MongoStore contract');
 
@@ -26,6 +27,40 @@ describe(`MongoStore on ${server.description}`, () => {
 
   storeContract('MongoStore', () => MongoStore.connect(server.uri, { dbName: `${prefix}_${++opened}` }), {
     noTransactions: server.noTransactions,
+  });
+
+  // Races between real processes: what the unique-insert design exists for (FerretDB's updates are not isolated).
+  describe('shared by real processes', { timeout: 120_000 }, () => {
+    it('4 processes × 50 atomic increments: 1..200, each exactly once', async () => {
+      const WORKER_DB = `${prefix}_${++opened}`;
+      const outputs = await Promise.all(Array.from({ length: 4 }, () => worker(server.uri, 'increment', 50, { WORKER_DB }).lines));
+      expect(outputs.flat().map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    });
+
+    it('4 processes claiming overlapping records: each record owned by exactly one batch', async () => {
+      const WORKER_DB = `${prefix}_${++opened}`;
+      const store = await MongoStore.connect(server.uri, { dbName: WORKER_DB });
+      try {
+        await store.init();
+        const all = Array.from({ length: 400 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+        await store.insertRecords(all.map((id) => appRecord(id)));
+        const slices = [all.slice(0, 240), all.slice(80, 320).reverse(), all.slice(160), [...all].reverse()];
+        const owned = await Promise.all(
+          slices.map((ids, i) =>
+            worker(server.uri, 'claim', `APP:LDN:batch-${i}`, { WORKER_DB, CLAIM_IDS: ids.join(',') }).lines.then(([n]) => Number(n)),
+          ),
+        );
+        expect(owned.reduce((sum, n) => sum + n, 0)).toBe(all.length);
+        for (const [i, ids] of slices.entries()) {
+          const mine = (await store.findRecords({ batchKey: `APP:LDN:batch-${i}` })).map((r) => r.id);
+          expect(mine).toHaveLength(owned[i]!);
+          expect(mine.every((id) => ids.includes(id))).toBe(true);
+        }
+        expect(await store.findRecords({ batchKey: null })).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
   });
 });
 

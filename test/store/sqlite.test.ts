@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/config/validated-yaml.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { appRecord, batch, storeContract } from './store.contract.js';
+import { worker } from './worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'esr-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,37 +14,6 @@ let files = 0;
 const newFile = () => join(dir, `store-${++files}.sqlite`);
 
 storeContract('SqliteStore', async () => SqliteStore.open(newFile()));
-
-const WORKER = join(import.meta.dirname, 'fixtures', 'sqlite-worker.ts');
-
-interface Worker {
-  lines: Promise<string[]>;
-  kill(): void;
-  onLine(listener: (line: string) => void): void;
-}
-
-/** A real separate process on the store file (node + tsx, as the CLI would run it). */
-function worker(file: string, mode: string, count: number | string, env: Record<string, string> = {}): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, file, mode, String(count)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const listeners: ((line: string) => void)[] = [];
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const line of chunk.split('\n')) if (line) for (const listener of listeners) listener(line);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const lines = new Promise<string[]>((resolve, reject) =>
-    child.on('close', (code, signal) => {
-      if (code === 0 || signal === 'SIGKILL') resolve(stdout.split('\n').filter(Boolean));
-      else reject(new Error(`worker exited ${code ?? signal}: ${stderr}`));
-    }),
-  );
-  return { lines, kill: () => child.kill('SIGKILL'), onLine: (listener) => listeners.push(listener) };
-}
 
 describe('SqliteStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL, as SQLite itself reports, so every commit is on disk when a method returns', async () => {
