@@ -109,25 +109,40 @@ export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 export async function fetchText(url: string, init: RequestInit = {}, options: { timeoutMs?: number; maxBytes?: number } = {}): Promise<HttpAnswer> {
   const timeoutMs = options.timeoutMs ?? requestTimeoutMs();
   const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
-  const signal = AbortSignal.timeout(timeoutMs);
+  // A timer of our own, not AbortSignal.timeout: that one is unref'd, so a fetch stuck with no socket
+  // left would let the process exit with the command unfinished (exit 13) instead of timing out.
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const reason = new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError');
+      controller.abort(reason);
+      reject(reason);
+    }, timeoutMs);
+  });
   try {
-    const response = await fetch(url, { ...init, signal });
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (response.body) {
-      for await (const chunk of response.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) {
-          await response.body.cancel().catch(() => undefined);
-          throw new NetworkError('unreachable', `the answer is larger than ${maxBytes} bytes; refusing to read it`);
-        }
-        chunks.push(chunk);
-      }
-    }
-    return { status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+    return await Promise.race([exchange(url, { ...init, signal: controller.signal }, maxBytes), expired]);
   } catch (error) {
-    throw describeNetworkFailure(signal.aborted ? signal.reason : error, timeoutMs);
+    throw describeNetworkFailure(controller.signal.aborted ? controller.signal.reason : error, timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+async function exchange(url: string, init: RequestInit, maxBytes: number): Promise<HttpAnswer> {
+  const response = await fetch(url, init);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (let chunk = await reader?.read(); reader && chunk && !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new NetworkError('unreachable', `the answer is larger than ${maxBytes} bytes; refusing to read it`);
+    }
+    chunks.push(chunk.value);
+  }
+  return { status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
 }
 
 /** A whole SDK call, its own retries included: a few request timeouts, then the command gives up. */
@@ -153,4 +168,40 @@ export function awsRequestHandlerOptions(options: { longestWaitSeconds?: number 
 /** The request timeout of one long poll: the wait it asked for, plus the usual timeout. */
 export function longPollRequestTimeoutMs(waitSeconds: number): number {
   return waitSeconds * 1000 + requestTimeoutMs();
+}
+
+interface AwsHttpHandler {
+  handle(request: unknown, options?: { abortSignal?: AbortSignal; requestTimeout?: number }): Promise<{ response?: { body?: unknown } }>;
+}
+
+interface Destroyable {
+  destroy(error: Error): void;
+  once(event: 'close', listener: () => void): void;
+}
+
+const isDestroyable = (body: unknown): body is Destroyable =>
+  typeof body === 'object' && body !== null && typeof (body as Destroyable).destroy === 'function' && typeof (body as Destroyable).once === 'function';
+
+/**
+ * The SDK's request timeout stops at the response headers: a server that then stalls its body would
+ * hold the call for as long as the socket idle timeout (which a long poll needs long). This makes
+ * the request timeout cover the body too, by destroying a body still unread when it runs out.
+ */
+export function boundAwsResponses(client: { config: { requestHandler: unknown } }): void {
+  const inner = client.config.requestHandler as AwsHttpHandler;
+  const bounded = Object.create(inner) as AwsHttpHandler;
+  bounded.handle = async (request, options = {}) => {
+    const started = performance.now();
+    const timeoutMs = options.requestTimeout ?? requestTimeoutMs();
+    const result = await inner.handle(request, options);
+    const body = result.response?.body;
+    if (isDestroyable(body)) {
+      const left = Math.max(0, timeoutMs - (performance.now() - started));
+      const timeout = Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+      const timer = setTimeout(() => body.destroy(timeout), left);
+      body.once('close', () => clearTimeout(timer));
+    }
+    return result;
+  };
+  client.config.requestHandler = bounded;
 }

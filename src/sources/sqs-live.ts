@@ -4,7 +4,7 @@
  * (adaptive retry mode). The SDK is imported lazily so that the CLI starts fast.
  */
 import pLimit from 'p-limit';
-import { awsRequestHandlerOptions, callDeadlineMs, describeNetworkFailure } from '../net/timeouts.js';
+import { awsRequestHandlerOptions, boundAwsResponses, callDeadlineMs, describeNetworkFailure } from '../net/timeouts.js';
 import { networkErrorCode, redactUrl, SourceError } from './errors.js';
 import type { Provenance, QueueSettings, Setting, Source } from './queue-settings.js';
 import { parseRedrivePolicy, queueNameOf, sqsQueueSettings, type SqsQueueSpec } from './sqs-attributes.js';
@@ -35,9 +35,10 @@ export function sqsLiveSource(options: SqsLiveOptions): Source {
   };
 }
 
-function describeFailure(error: unknown, where: string, operation: string): SourceError {
+/** `timedOut`: the call's deadline passed (whatever the SDK then threw: an abort, a reset socket). */
+function describeFailure(error: unknown, where: string, operation: string, timedOut: boolean): SourceError {
   const network = describeNetworkFailure(error, callDeadlineMs());
-  if (network.reason === 'timeout' || isAbort(error)) {
+  if (timedOut || network.reason === 'timeout' || isAbort(error)) {
     return new SourceError(`SQS at ${where} did not answer ${operation}: no complete answer within ${callDeadlineMs()} ms`, { cause: error });
   }
   const code = networkErrorCode(error);
@@ -66,16 +67,18 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
     retryMode: 'adaptive',
     requestHandler: awsRequestHandlerOptions(),
   });
+  boundAwsResponses(client);
   // Each call, the SDK's retries included, ends by this deadline.
-  const deadline = () => ({ abortSignal: AbortSignal.timeout(callDeadlineMs()) });
+  const deadline = () => AbortSignal.timeout(callDeadlineMs());
   try {
     const urls: string[] = [];
     let nextToken: string | undefined;
     for (let page = 0; ; page++) {
       if (page === MAX_PAGES) throw new SourceError(`SQS at ${where}: more than ${MAX_PAGES} pages of queues; refusing to read further`);
+      const signal = deadline();
       const listed = await client
-        .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken, QueueNamePrefix: options.queueNamePrefix }), deadline())
-        .catch((error: unknown) => Promise.reject(describeFailure(error, where, 'ListQueues')));
+        .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken, QueueNamePrefix: options.queueNamePrefix }), { abortSignal: signal })
+        .catch((error: unknown) => Promise.reject(describeFailure(error, where, 'ListQueues', signal.aborted)));
       urls.push(...(listed.QueueUrls ?? []));
       nextToken = listed.NextToken;
       if (nextToken === undefined || nextToken === '') break;
@@ -84,13 +87,14 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
     const specs = await Promise.all(
       urls.map((url) =>
         limit(async () => {
+          const signal = deadline();
           try {
-            const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }), deadline());
+            const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }), { abortSignal: signal });
             return specFromAttributes(url, answer.Attributes ?? {});
           } catch (error) {
             // deleted between ListQueues and GetQueueAttributes: it is not there, so it is not read
             if (error instanceof Error && /QueueDoesNotExist|NonExistentQueue/.test(error.name)) return null;
-            throw error instanceof SourceError ? error : describeFailure(error, where, 'GetQueueAttributes');
+            throw error instanceof SourceError ? error : describeFailure(error, where, 'GetQueueAttributes', signal.aborted);
           }
         }),
       ),

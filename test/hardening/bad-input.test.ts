@@ -18,7 +18,7 @@ import { handleCommand } from '../../src/engine/handle-command.js';
 import { MemoryOutbox } from '../../src/engine/outboxes/memory.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { makeWorkspace } from '../verifier/workspace.js';
-import { API_CASES, BODY_CASES, FILE_CASES, HTTP_CASES, OPTION_CASES, type BadInputCase, type FileCase, type FileContent } from './bad-input.cases.js';
+import { API_CASES, BAD_INPUT_TABLE, BODY_CASES, FILE_CASES, HTTP_CASES, OPTION_CASES, type BadInputCase, type FileCase, type FileContent } from './bad-input.cases.js';
 import { expectOneLineFailure, ROOT, runCli, runMain, type Exit } from './support.js';
 
 /**
@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
   const total = [...ran.values()].reduce((sum, n) => sum + n, 0);
-  process.stdout.write(`bad-input suite: ${total} case(s) ran (${[...ran].map(([kind, n]) => `${kind} ${n}`).join(', ')})\n`);
+  process.stdout.write(`bad-input suite: ${total} of ${BAD_INPUT_TABLE.length} case(s) ran (${[...ran].map(([kind, n]) => `${kind} ${n}`).join(', ')})\n`);
 });
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

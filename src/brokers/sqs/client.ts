@@ -1,6 +1,6 @@
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { OperatingError } from '../../errors.js';
-import { awsRequestHandlerOptions, describeNetworkFailure, requestTimeoutMs, SQS_MAX_WAIT_SECONDS } from '../../net/timeouts.js';
+import { awsRequestHandlerOptions, boundAwsResponses, describeNetworkFailure, requestTimeoutMs, SQS_MAX_WAIT_SECONDS } from '../../net/timeouts.js';
 
 /**
  * The SDK boundary of the SQS adapter: how the client is made, and the one place vendor errors
@@ -46,6 +46,10 @@ function messageOf(error: unknown): string {
 /** Wraps an SDK error once, at the boundary. Already-wrapped errors pass through. */
 export function wrapSqsError(what: string, error: unknown): Error {
   if (error instanceof SqsUnavailableError || error instanceof SqsRequestError) return error;
+  // A 5xx (or an answer that is not SQS's) after the SDK's own retries: SQS is not serving, whatever the body said.
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return new SqsUnavailableError(`${what}: SQS answered HTTP ${status}`, { cause: error });
+  if (error instanceof SyntaxError) return new SqsRequestError(`${what}: the endpoint's answer (HTTP ${String(status)}) is not an SQS answer`, 'SyntaxError', { cause: error });
   if (isConnectionError(error)) {
     return new SqsUnavailableError(`${what}: SQS unreachable: ${describeNetworkFailure(error, requestTimeoutMs()).detail}`, { cause: error });
   }
@@ -86,5 +90,7 @@ export function createSqsClient(options: { region?: string; endpoint?: string })
     const configured = process.env['AWS_ACCESS_KEY_ID'] || process.env['AWS_PROFILE'];
     if (isLoopback(options.endpoint) && !configured) config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
-  return new SQSClient(config);
+  const client = new SQSClient(config);
+  boundAwsResponses(client);
+  return client;
 }
