@@ -166,8 +166,26 @@ export async function ensureFerretDb() {
     const found = await identify(uriFor(port));
     if (found?.version) return { uri: uriFor(port), description: `FerretDB ${found.version} already running on 127.0.0.1:${port}` };
   }
-  install();
   const port = (await portIsFree(DEFAULT_PORT)) ? DEFAULT_PORT : await freePort();
+  try {
+    const started = await startFerretDb(port);
+    writeFileSync(stateFile, JSON.stringify({ port, pid: started.pid }));
+    return { uri: started.uri, description: started.description };
+  } catch (error) {
+    // Another run may have started one on this port at the same moment: ours then failed to bind.
+    const other = await identify(uriFor(port));
+    if (other?.version) return { uri: uriFor(port), description: `FerretDB ${other.version} on 127.0.0.1:${port} (started by a concurrent run)` };
+    throw error;
+  }
+}
+
+/**
+ * Starts a new FerretDB on `port` (installing it first if needed), detached, and waits until it
+ * answers: `{ uri, description, pid, stop() }`. For tests that need their own server, e.g. to kill
+ * and restart it (start it again on the same port: the data lives in the backend).
+ */
+export async function startFerretDb(port) {
+  install();
   const { args, description } = backend();
   mkdirSync(cacheDir, { recursive: true });
   const log = openSync(logFile, 'a');
@@ -180,12 +198,13 @@ export async function ensureFerretDb() {
   const uri = uriFor(port);
   const answer = await waitForAnswer(uri, child, START_TIMEOUT_MS);
   if (answer?.version) {
-    writeFileSync(stateFile, JSON.stringify({ port, pid: child.pid }));
-    return { uri, description: `FerretDB ${answer.version} started on 127.0.0.1:${port} over ${description}` };
+    return {
+      uri,
+      description: `FerretDB ${answer.version} started on 127.0.0.1:${port} over ${description}`,
+      pid: child.pid,
+      stop: (signal = 'SIGTERM') => void child.kill(signal),
+    };
   }
-  // Another run may have started one on this port at the same moment: ours then failed to bind.
-  const other = await identify(uri);
-  if (other?.version) return { uri, description: `FerretDB ${other.version} on 127.0.0.1:${port} (started by a concurrent run)` };
   if (answer === null) child.kill('SIGKILL');
   const why = answer === null ? `did not answer within ${START_TIMEOUT_MS} ms` : `exited (${answer.exited})`;
   throw new Error(`FerretDB ${why} on 127.0.0.1:${port}; log ${logFile}: ${logTail()}`);
