@@ -25,7 +25,7 @@ function expectClean(results: TrialResult[]) {
   const totals = tally(results);
   console.log(`kill -9: ${JSON.stringify({ cell: `${results[0]!.store}×${results[0]!.broker}`, ...totals })}`);
   for (const result of results) expect(result.problems, `seed ${result.seed}`).toEqual([]);
-  expect(totals).toMatchObject({ duplicatedRecords: 0, reusedSequences: 0, lostCommands: 0, leftoverTempFiles: 0, storeMismatches: 0, remedyDuplicates: 0 });
+  expect(totals).toMatchObject({ duplicatedRecords: 0, reusedSequences: 0, lostCommands: 0, stillOnBroker: 0, leftoverTempFiles: 0, storeMismatches: 0, remedyDuplicates: 0 });
   expect(totals.files).toBeGreaterThan(0);
 }
 
