@@ -5,7 +5,7 @@
  */
 import type { Provenance, Setting } from '../../sources/queue-settings.js';
 import { matchPolicy, mergeRuleOf, OPERATOR_POLICY_KEYS, type PolicyMatch, type RabbitPolicy, type RabbitQueue, type RabbitQueueType } from './policies.js';
-import { defaultDeliveryLimit, deliveriesAllowed } from './versions.js';
+import { defaultDeliveryLimit, deliveriesAllowed, majorVersion } from './versions.js';
 
 export type { PolicyMatch, RabbitPolicy, RabbitQueue, RabbitQueueType } from './policies.js';
 export { matchPolicy } from './policies.js';
@@ -109,7 +109,7 @@ function maxDeliveriesOf(type: RabbitQueueType, limit: Setting<number>, ctx: Eff
   if (limit.value !== null) return { value: deliveriesAllowed(limit.value, ctx.version), from: limit.from };
   const fallback = defaultDeliveryLimit(ctx.version);
   if (fallback === 'unknown') return byDefault(null, 'no delivery-limit and the broker version is unknown (3.x: unlimited, 4.0+: 20)', true);
-  if (fallback === null) return byDefault('unlimited', `no delivery-limit: RabbitMQ ${ctx.version ?? '3.x'} quorum queues redeliver without limit`);
+  if (fallback === null) return byDefault('unlimited', `no delivery-limit: RabbitMQ ${majorVersion(ctx.version) ?? 3}.x quorum queues redeliver without limit`);
   return byDefault(deliveriesAllowed(fallback, ctx.version), `delivery-limit defaults to ${fallback} since RabbitMQ 4.0 (${ctx.version ?? '4.x'})`);
 }
 
