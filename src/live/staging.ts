@@ -1,3 +1,4 @@
+import { createVhost, deleteVhost, managementClient } from './management.js';
 import { startSqsLocal } from '../brokers/sqs-local/server.js';
 import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 
@@ -39,21 +40,13 @@ const QUEUES_YAML = (commands: string, apprecords: string, dlq: string, consumer
 `;
 
 export async function stageRabbitMq(managementUrl: string, suffix: string): Promise<StagedBrokers> {
-  const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${managementUrl}/api${path}`, {
-      method,
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok && !(method === 'DELETE' && response.status === 404)) throw new Error(`${method} ${path}: HTTP ${response.status}`);
-  };
+  const client = managementClient(managementUrl);
+  const api = client.api;
   const legacy = `esr-story-legacy-${suffix}`;
   const target = `esr-story-aws-${suffix}`;
   for (const vhost of [legacy, target]) {
     const v = encodeURIComponent(vhost);
-    await api('PUT', `/vhosts/${v}`, {});
-    await api('PUT', `/permissions/${v}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    await createVhost(client, vhost);
     for (const name of ['esr.queue.appfilegenerationcommand', 'esr.queue.apprecord.created.dataexporter']) {
       await api('PUT', `/queues/${v}/${name}`, { durable: true, auto_delete: false, arguments: { 'x-queue-type': 'quorum' } });
     }
@@ -69,10 +62,10 @@ export async function stageRabbitMq(managementUrl: string, suffix: string): Prom
     target,
     legacyEnvironment: environment('legacy', legacy),
     targetEnvironment: environment('aws', target),
-    applyFix: () => api('PUT', `/policies/${encodeURIComponent(target)}/esr-retry`, RABBITMQ_RETRY_POLICY),
+    applyFix: async () => void (await api('PUT', `/policies/${encodeURIComponent(target)}/esr-retry`, RABBITMQ_RETRY_POLICY)),
     cleanup: async () => {
-      await api('DELETE', `/vhosts/${encodeURIComponent(legacy)}`);
-      await api('DELETE', `/vhosts/${encodeURIComponent(target)}`);
+      await deleteVhost(client, legacy);
+      await deleteVhost(client, target);
     },
   };
 }

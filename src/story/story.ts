@@ -7,6 +7,8 @@ import { systemClock } from '../engine/clock.js';
 import { exitCode, type Finding } from '../evaluate/report.js';
 import { runPolicyCheck } from '../evaluate/run.js';
 import { runReal, type RealComparison } from '../live/real.js';
+import { renderComparison } from '../live/compare.js';
+import { describeReachability, probeRabbitMq } from '../live/reachability.js';
 import { renderReportHtml } from '../sim/report-html.js';
 import { runScenario } from '../sim/run.js';
 import { loadScenario, type Scenario } from '../sim/scenario.js';
@@ -42,6 +44,8 @@ export interface StoryResult {
 }
 
 const SATURDAY = '2021-07-31';
+/** The model's side of the story's comparison: enough seeds for a spread, few enough to stay quick. */
+const STORY_MODEL_SEEDS = 100;
 
 /** The Saturday 31/07 burst alone, as live brokers can run it (faults are the model's own). */
 function saturdayOnly(scenario: Scenario): Scenario {
@@ -54,18 +58,6 @@ function saturdayOnly(scenario: Scenario): Scenario {
   };
 }
 
-async function rabbitMqReachable(managementUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${managementUrl}/api/overview`, {
-      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
-      signal: AbortSignal.timeout(2_000),
-    });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The 2021 incident told end to end with the real parts: the Saturday burst replayed on a live broker
  * with the retry policy lost, the verifier catching the lost policy against the legacy broker, the
@@ -73,8 +65,10 @@ async function rabbitMqReachable(managementUrl: string): Promise<boolean> {
  */
 export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   const say = options.progress;
-  const onRabbitMq = await rabbitMqReachable(options.managementUrl);
-  const broker = onRabbitMq ? `RabbitMQ at ${options.managementUrl.replace(/\/\/[^@/]*@/, '//')}` : 'the local SQS endpoint (no RabbitMQ reachable)';
+  // The story needs both: AMQP for the live replays, the management API for staging and the verifier.
+  const reachable = await probeRabbitMq(options.amqpUrl, options.managementUrl);
+  const onRabbitMq = reachable.amqp.ok && reachable.management.ok;
+  const broker = onRabbitMq ? `RabbitMQ at ${reachable.management.url}` : `the local SQS endpoint (${describeReachability(reachable)})`;
   const store = options.mongodbUri ? 'MongoDB (MONGODB_URI)' : 'the in-memory store with MongoDB-like latency (no MONGODB_URI)';
   say(`broker: ${broker}; store: ${store}`);
   const [lostFile, fixedFile] = onRabbitMq
@@ -92,7 +86,8 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
   // 1. The Saturday burst with the retry policy lost.
   say(`1/5 Friday 30/07/2021 16:30: ${lost.records.perOffice} placements per office added for trainees starting Wed 04/08; replaying the Saturday 14:00 burst with the retry policy lost…`);
   const { run: lostRun, audit } = await replayLive(lost, options);
-  step('the Saturday burst, retry policy lost: records stuck, commands lost', lostRun.real.stuck > 0 && lostRun.real.vanished > 0, describeRun(lostRun));
+  const lostTotals = lostRun.live[0]!.totals;
+  step('the Saturday burst, retry policy lost: records stuck, commands lost, as the model says', lostTotals.stuck > 0 && lostTotals.lost > 0 && lostRun.comparison.agree, describeRun(lostRun));
 
   // 2. The verifier against the legacy broker.
   say('2/5 policy-check --env aws --baseline legacy: would the migration gate have caught it?');
@@ -113,7 +108,8 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
     const replayed = await replayLive(fixed, options);
     fixedRun = replayed.run;
     const fixedAudit = replayed.audit;
-    const resolved = fixedRun.real.stuck === 0 && fixedRun.real.vanished === 0 && fixedRun.real.otherViolations === 0 && fixedRun.real.files === 13;
+    const fixedLive = fixedRun.live[0]!;
+    const resolved = fixedLive.totals.stuck === 0 && fixedLive.totals.lost === 0 && fixedLive.otherViolations === 0 && fixedLive.totals.files === 13 && fixedRun.comparison.agree;
     step(
       'with the policy restored: policy-check passes (exit 0), every office exported, invariants hold',
       exitCode(after) === 0 && resolved && fixedAudit?.stuck.length === 0,
@@ -157,6 +153,8 @@ export async function tellStory(options: StoryOptions): Promise<StoryResult> {
 async function replayLive(scenario: Scenario, options: StoryOptions): Promise<{ run: RealComparison; audit: AuditReport | null }> {
   let audit: AuditReport | null = null;
   const run = await runReal(scenario, {
+    runs: 1,
+    modelSeeds: STORY_MODEL_SEEDS,
     compression: options.compression,
     amqpUrl: options.amqpUrl,
     mongodbUri: options.mongodbUri,
@@ -166,10 +164,11 @@ async function replayLive(scenario: Scenario, options: StoryOptions): Promise<{ 
 }
 
 function describeRun(run: RealComparison): string[] {
-  const r = run.real;
+  const { totals: r, fates } = run.live[0]!;
   return [
-    `live ${run.broker}: ${r.files} of 13 office files written, ${r.conflicts} Counter conflicts, ${r.stuck} record(s) stuck, ${r.vanished} command(s) lost, ${r.deadLettered} dead-lettered`,
-    `the model, same seed: ${run.model.files} files, ${run.model.stuck} stuck, ${run.model.vanished} lost (${run.agree ? 'agrees' : `differs: ${run.differences.join('; ')}`})`,
+    `live ${run.broker}: ${r.files} of 13 office files written, ${r.conflicts} Counter conflicts, ${r.stuck} record(s) stuck, ${r.lost} command(s) lost, ${r.deadLettered} dead-lettered, ${fates['on-broker']} still on the broker`,
+    `against the model over ${run.comparison.metrics[0]!.model.n} seeds:`,
+    ...renderComparison(run.comparison),
   ];
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tellStory, type StoryResult } from '../../src/story/story.js';
+import { closedPort } from '../support/rabbitmq-management.js';
 
 let out: string;
 beforeAll(async () => void (out = await mkdtemp(join(tmpdir(), 'esr-story-'))));
@@ -30,13 +31,17 @@ describe('the 2021 story in one command', () => {
     expect(result.steps).toHaveLength(5);
     expect(progress.join('\n')).toMatch(/rabbitmqctl set_policy/);
     expect(progress.join('\n')).toMatch(/runs that did not complete: APP:/);
+    // The story's comparison is the distributional one, with its figures and bounds.
+    expect(progress.join('\n')).toMatch(/files written +\d\.\d{3} ± \d\.\d{3} +\d\.\d{3} ± \d\.\d{3} +\d\.\d{3} +\d\.\d{3} +within/);
     const html = await readFile(result.reports[0]!, 'utf8');
     expect(html).toContain('<svg');
   }, 90_000);
 
-  it('without RabbitMQ it tells the same story on the local SQS endpoint', async () => {
-    const { result, progress } = await story('http://127.0.0.1:9'); // nothing listens on the discard port
+  it('without the management API it tells the same story on the local SQS endpoint, saying AMQP answers and the API does not', async () => {
+    const port = await closedPort();
+    const { result, progress } = await story(`http://127.0.0.1:${port}`);
     expect(result.broker).toMatch(/local SQS endpoint/);
+    expect(result.broker).toContain(`AMQP at amqp://127.0.0.1:5672 answers; the management API at http://127.0.0.1:${port} does not answer (connection refused (ECONNREFUSED))`);
     expect(result.ok, progress.join('\n')).toBe(true);
     expect(progress.join('\n')).toMatch(/aws sqs set-queue-attributes|RedrivePolicy|redrive_policy/);
   }, 90_000);

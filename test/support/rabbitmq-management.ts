@@ -1,35 +1,21 @@
 /**
  * Test-side administration of the real RabbitMQ through its management HTTP API (the code under test
- * only ever reads it; tests set up vhosts, queues and policies). One helper for every test file.
+ * only ever reads it; tests set up vhosts, queues and policies). One helper for every test file, over
+ * the live harness's one management client.
  */
 import { createServer, type AddressInfo } from 'node:net';
+import { createVhost as createLiveVhost, deleteVhost as deleteLiveVhost, managementClient, type Method } from '../../src/live/management.js';
 
 export const MANAGEMENT_URL = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
-const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+const client = managementClient(MANAGEMENT_URL);
 
 /** Calls `/api<path>`; a DELETE of something already gone is fine. Returns the parsed body, or null. */
-export async function managementApi(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${MANAGEMENT_URL}/api${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
-    throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
-  }
-  const text = await response.text();
-  return text === '' ? null : JSON.parse(text);
-}
+export const managementApi = (method: Method, path: string, body?: unknown): Promise<unknown> => client.api(method, path, body);
 
 /** Creates a vhost the guest user may use. */
-export async function createVhost(name: string): Promise<void> {
-  await managementApi('PUT', `/vhosts/${encodeURIComponent(name)}`, {});
-  await managementApi('PUT', `/permissions/${encodeURIComponent(name)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-}
+export const createVhost = (name: string): Promise<void> => createLiveVhost(client, name);
 
-export async function deleteVhost(name: string): Promise<void> {
-  await managementApi('DELETE', `/vhosts/${encodeURIComponent(name)}`);
-}
+export const deleteVhost = (name: string): Promise<void> => deleteLiveVhost(client, name);
 
 /** A port nothing listens on: bound, then released. */
 export async function closedPort(): Promise<number> {
