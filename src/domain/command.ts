@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { escapeControl } from '../text/escape.js';
 import { isIsoDate, type IsoDate } from './dates.js';
 import { OFFICE_CODES, type OfficeCode } from './offices.js';
 import { FILE_TYPES, type FileType } from './records.js';
@@ -47,7 +48,8 @@ export function decodeCommand(text: string): ParsedCommand {
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, error: `invalid export command: body is not JSON: ${text.slice(0, 80)}` };
+    // The excerpt is outside text: it goes into logs and dead-letter reasons, so it stays on one line.
+    return { ok: false, error: `invalid export command: body is not JSON: ${escapeControl(text.slice(0, 80))}` };
   }
   return parseCommand(body);
 }

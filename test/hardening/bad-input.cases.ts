@@ -173,6 +173,7 @@ export const BODY_CASES: BodyCase[] = [
   { kind: 'command-body', name: 'a string', body: '"APP"' },
   { kind: 'command-body', name: 'an empty object', body: '{}' },
   { kind: 'command-body', name: 'truncated JSON', body: '{"commandId":"c1","type":"APP"' },
+  { kind: 'command-body', name: 'not JSON, with a newline and a terminal escape', body: 'oops\n\u001b[31m::error::x' },
   { kind: 'command-body', name: 'impossible date', body: JSON.stringify({ commandId: 'c', type: 'APP', localOffice: 'SEV', runDate: '2021-02-30', correlationId: 'k' }) },
   { kind: 'command-body', name: 'unknown office', body: JSON.stringify({ commandId: 'c', type: 'APP', localOffice: 'XYZ', runDate: '2021-07-31', correlationId: 'k' }) },
   { kind: 'command-body', name: 'empty office', body: JSON.stringify({ commandId: 'c', type: 'APP', localOffice: '', runDate: '2021-07-31', correlationId: 'k' }) },
