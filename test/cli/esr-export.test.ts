@@ -58,6 +58,13 @@ describe('esr-export', () => {
     expect((await run('audit', ...common, '--as-of', '2021-07-31')).code).toBe(0);
   });
 
+  it('audit of a store that holds nothing (a --state path never used) is exit 2, never "no stuck records"', async () => {
+    const { code, out, err } = await run('audit', '--state', join(dir, 'never-used.sqlite'), '--as-of', '2021-07-31');
+    expect(code).toBe(2);
+    expect(out).not.toMatch(/no stuck records/);
+    expect(err).toMatch(/holds no records and no export runs: nothing to audit/);
+  });
+
   it.each([
     ['{"records": [], "batches": [], "counters": {}}', /bad\.json: an old JSON state snapshot; the store is now a SQLite file: give --state a new path and seed it again/],
     ['hello', /bad\.json: not a SQLite store file \(expected an esr-export SQLite database\)/],

@@ -166,6 +166,10 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
         io,
         setExitCode,
         async (options, context) => {
+          // A store that holds nothing (a --state file created just now, an empty database) proves nothing.
+          if ((await context.store.listBatches()).length === 0 && (await context.store.findRecords({})).length === 0) {
+            throw new CliError(`the ${context.storeDescription} holds no records and no export runs: nothing to audit (is this the store the runs used?)`);
+          }
           const report = await auditStuckRecords(context.store, options.asOf);
           if (options.json) io.out(`${jsonForTerminal(report)}\n`);
           else io.out(renderAudit(report));
