@@ -185,9 +185,13 @@ function uncovered(loaded: LoadedEnvironment, covered: readonly ReadQueue[]): Un
   const reached = new Set(
     covered.flatMap((read) => (read.settings.deadLetterTarget.value?.resolvedQueues ?? []).map((name) => `${read.settings.broker}:${read.settings.vhost ?? ''}:${name}`)),
   );
-  return loaded.read
-    .filter((read) => !ids.has(read.settings.id) && !reached.has(`${read.settings.broker}:${read.settings.vhost ?? ''}:${read.settings.name}`))
-    .map((read) => ({ queueId: read.settings.id, name: read.settings.name, role: read.settings.role, source: read.source }));
+  const listed = new Map<string, UncoveredQueue>();
+  for (const read of loaded.read) {
+    if (ids.has(read.settings.id) || reached.has(`${read.settings.broker}:${read.settings.vhost ?? ''}:${read.settings.name}`)) continue;
+    // overlapping prefixes or several sources may read one queue twice: list it once
+    if (!listed.has(read.settings.id)) listed.set(read.settings.id, { queueId: read.settings.id, name: read.settings.name, role: read.settings.role, source: read.source });
+  }
+  return [...listed.values()];
 }
 
 function coverageFinding(queue: UncoveredQueue, env: string): Finding {

@@ -50,14 +50,18 @@ async function sourcesOf(environment: Environment, options: ReadOptions): Promis
   const sources: Source[] = [];
   if (environment.rabbitmq) {
     const { rabbitmqLiveSource } = await import('../sources/rabbitmq-live.js');
-    const { managementUrl, vhost, version } = environment.rabbitmq;
-    sources.push(rabbitmqLiveSource({ managementUrl, vhost, ...rabbitmqCredentials(environment, environment.rabbitmq, options), ...(version ? { version } : {}) }));
+    const { managementUrl, vhost, vhosts, version } = environment.rabbitmq;
+    const credentials = rabbitmqCredentials(environment, environment.rabbitmq, options);
+    for (const each of new Set([vhost, ...(vhosts ?? [])])) sources.push(rabbitmqLiveSource({ managementUrl, vhost: each, ...credentials, ...(version ? { version } : {}) }));
   }
   if (environment.sqs) {
     const { sqsLiveSource } = await import('../sources/sqs-live.js');
-    const { region, endpoint, queueNamePrefix } = environment.sqs;
+    const { region, endpoint, queueNamePrefix, queueNamePrefixes } = environment.sqs;
     const credentials = sqsCredentials(environment, environment.sqs, options);
-    sources.push(sqsLiveSource({ region, ...(endpoint ? { endpoint } : {}), ...(queueNamePrefix ? { queueNamePrefix } : {}), ...(credentials ? { credentials } : {}) }));
+    const prefixes = queueNamePrefixes === undefined ? [queueNamePrefix] : [...new Set([...(queueNamePrefix === undefined ? [] : [queueNamePrefix]), ...queueNamePrefixes])];
+    for (const prefix of prefixes) {
+      sources.push(sqsLiveSource({ region, ...(endpoint ? { endpoint } : {}), ...(prefix ? { queueNamePrefix: prefix } : {}), ...(credentials ? { credentials } : {}) }));
+    }
   }
   const files = [...(environment.files ?? []).map((file) => resolveFromEnvironment(environment, file)), ...(options.extraFiles ?? []).map((file) => resolve(file))];
   if (files.length > 0) {

@@ -92,7 +92,10 @@ export interface Policy extends Omit<PolicyDocument, 'appliesTo'> {
 
 export interface RabbitmqBinding {
   managementUrl: string;
+  /** Logical queue names bind in this vhost. */
   vhost: string;
+  /** Further vhosts read: selectors and the coverage list see their queues too. */
+  vhosts?: string[];
   version?: string;
   credentials?: { usernameEnv: string; passwordEnv: string };
 }
@@ -101,6 +104,8 @@ export interface SqsBinding {
   region: string;
   endpoint?: string;
   queueNamePrefix?: string;
+  /** Further queue-name prefixes listed: selectors and the coverage list see those queues too. */
+  queueNamePrefixes?: string[];
   /** By env-var name; without it, the standard AWS credential chain. */
   credentials?: { accessKeyIdEnv: string; secretAccessKeyEnv: string };
 }
