@@ -12,6 +12,7 @@ import { QueueMismatchError, type ArgumentMismatch } from '../../brokers/rabbitm
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
+import { isS3Url, S3Outbox } from '../../engine/outboxes/s3.js';
 import { openStore } from '../../store/open-store.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
@@ -25,6 +26,7 @@ export interface CommonOptions {
   mongodbUri?: string;
   counter: CounterStrategy;
   outbox: string;
+  s3Endpoint?: string;
   retry: 'none' | 'budget';
   rabbitmqRetry: 'quorum-delivery-limit' | 'wait-queue';
   rabbitmqConnectTimeout: number;
@@ -48,7 +50,8 @@ export function withCommonOptions(command: Command): Command {
     .addOption(
       new Option('--counter <strategy>', 'sequence counter strategy').choices(['atomic', 'optimistic', 'transaction']).default(DEFAULT_COUNTER_STRATEGY),
     )
-    .option('--outbox <dir>', 'folder the ESR files are written to', 'outbox')
+    .option('--outbox <dir>', 'folder the ESR files are written to, or s3://BUCKET/PREFIX', 'outbox')
+    .addOption(new Option('--s3-endpoint <url>', 'with an s3:// outbox: an S3-compatible server (default: AWS)').env('S3_ENDPOINT'))
     .addOption(new Option('--retry <mode>', 'retry of failed commands (none replays 2021)').choices(['none', 'budget']).default('budget'))
     .addOption(
       new Option('--rabbitmq-retry <mechanism>', 'with --broker rabbitmq: how RabbitMQ carries out the budget')
@@ -113,7 +116,7 @@ export interface EngineContext {
   store: Store;
   storeDescription: string;
   broker: Broker;
-  outbox: FolderOutbox;
+  outbox: FolderOutbox | S3Outbox;
   log: Logger;
   newId: () => string;
   /** Closes the broker and the store. */
@@ -123,6 +126,7 @@ export interface EngineContext {
 /** Opens the store, then the broker; whatever fails, what was opened is closed again (an open connection would keep the process alive). */
 async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
   const log = options.log ? jsonLogger(writeErr, systemClock.now) : silentLogger;
+  const outbox = isS3Url(options.outbox) ? S3Outbox.create(options.outbox, { endpoint: options.s3Endpoint }) : new FolderOutbox(options.outbox);
   const { store, description, closeStore } = await openConfiguredStore(options);
   let broker: Broker | null = null;
   try {
@@ -148,7 +152,7 @@ async function openContext(options: CommonOptions, writeErr: (text: string) => v
     store,
     storeDescription: description,
     broker,
-    outbox: new FolderOutbox(options.outbox),
+    outbox,
     log,
     newId: randomUUID,
     async close() {
@@ -197,6 +201,7 @@ export function withContext<T>(io: Io, setExitCode: (code: number) => void, acti
     const command = received.at(-1) as Command;
     const options = command.opts() as T & CommonOptions;
     checkBrokerOptions(command, options);
+    if (command.getOptionValueSource('s3Endpoint') === 'cli' && !isS3Url(options.outbox)) throw new CliError('--s3-endpoint needs an s3://BUCKET/PREFIX --outbox');
     if (needs.persistentStore) checkPersistentStore(options, needs.persistentStore);
     needs.check?.(options);
     const context = await openContext(options, io.err);
