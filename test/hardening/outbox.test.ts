@@ -16,7 +16,7 @@ import { FolderOutbox } from '../../src/engine/outboxes/folder.js';
 import type { Outcome } from '../../src/engine/outcome.js';
 import { runExports } from '../../src/engine/run-exports.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { CAN_MOUNT, mountTmpfs, ROOT } from './support.js';
+import { CAN_MOUNT, expectOneLineFailure, mountTmpfs, ROOT, runCli } from './support.js';
 
 const FILE = 'DE_SEV_APP_20210731_00000001.DAT';
 const NEEDS_MOUNT = '(needs root: mount -t tmpfs)';
@@ -117,6 +117,20 @@ describe.skipIf(!CAN_MOUNT)(`row 3: outbox write errors are typed, logged and in
       expect(error).toBeInstanceOf(OutboxError);
       expect(error).toMatchObject({ code: 'EROFS', retryable: false, exitCode: 2 });
       expect((error as Error).message).toMatch(/read-only file system/);
+    } finally {
+      mount.dispose();
+    }
+  });
+
+  it('esr-export run and trigger on a read-only outbox: exit 2 at once, one line naming the folder and EROFS (not exit 0 "0 file(s) written")', async () => {
+    const mount = mountTmpfs('ro');
+    try {
+      const line = new RegExp(`^error: outbox ${mount.dir}: cannot be used \\(EROFS: read-only file system\\)$`);
+      for (const args of [['run', '--until-idle', '100'], ['trigger', '--office', 'SEV', '--date', '2021-07-31']]) {
+        const exit = await runCli('esr-export', [...args, '--outbox', mount.dir], { cwd: dir, deadlineMs: 40_000 });
+        expectOneLineFailure({ ...exit, stderr: exit.stderr.replace(/^consuming from .*\n/m, '') }, line, 30_000);
+        expect(exit.stdout).not.toMatch(/file\(s\) written/);
+      }
     } finally {
       mount.dispose();
     }
