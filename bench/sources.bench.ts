@@ -3,7 +3,8 @@
  * calls one read makes (counted by a recording proxy), against the local SQS endpoint and the real
  * RabbitMQ. Calls grow as ⌈N/1000⌉ + N for SQS (ListQueues pages, one GetQueueAttributes per queue)
  * and 5 + ⌈N/500⌉ for RabbitMQ (pages of queues; exchanges, policies, operator policies, bindings,
- * overview).
+ * overview). And the accuracy on the corpus (test/fixtures/exports/): verdicts right / verdicts,
+ * per source kind, each verdict being the one the broker's observed behaviour decided.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startSqsLocal } from '../src/brokers/sqs-local/server.js';
@@ -12,6 +13,9 @@ import { rabbitmqLiveSource } from '../src/sources/rabbitmq-live.js';
 import { sqsLiveSource } from '../src/sources/sqs-live.js';
 import { MANAGEMENT_URL, TestVhost } from '../test/sources/rabbit-admin.js';
 import { startRecordingProxy } from '../test/sources/recording-proxy.js';
+import { exitCode } from '../src/evaluate/report.js';
+import { runPolicyCheck } from '../src/evaluate/run.js';
+import { corpusArtefacts, CorpusPolicies, judgedRight } from '../test/fixtures/exports/corpus.js';
 import { medianMs, round } from './stats.js';
 
 const QUEUES = 1_000;
@@ -82,6 +86,21 @@ async function rabbitmq(): Promise<Record<string, unknown>> {
   }
 }
 
+/** Every file artefact of the corpus through policy-check: `right/total` per source kind. */
+async function corpusAccuracy(): Promise<Record<string, string>> {
+  const policies = new CorpusPolicies();
+  const tally = new Map<string, { right: number; total: number }>();
+  for (const c of corpusArtefacts()) {
+    const report = await runPolicyCheck({ env: policies.environment(c), policiesDir: policies.dir, sources: c.paths, asOf: '2026-12-01', environ: {} }).catch(() => null);
+    const entry = tally.get(c.kind) ?? { right: 0, total: 0 };
+    tally.set(c.kind, entry);
+    entry.total++;
+    if (report !== null && judgedRight(c, report.findings, exitCode(report))) entry.right++;
+  }
+  const all = [...tally.values()].reduce((sum, t) => ({ right: sum.right + t.right, total: sum.total + t.total }), { right: 0, total: 0 });
+  return { ...Object.fromEntries([...tally].map(([kind, t]) => [kind, `${t.right}/${t.total}`])), all: `${all.right}/${all.total}` };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
-  return { queues: QUEUES, runs: RUNS, sqsLocal: await sqs(), rabbitmq: await rabbitmq() };
+  return { queues: QUEUES, runs: RUNS, sqsLocal: await sqs(), rabbitmq: await rabbitmq(), corpusVerdictsRight: await corpusAccuracy() };
 }
