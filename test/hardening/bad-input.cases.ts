@@ -18,6 +18,8 @@ export interface FileCase {
   line: boolean;
   /** Run as a real process (a FIFO could hang it, a huge file exhaust its memory); else in-process through the CLI's `main`. */
   process?: boolean;
+  /** The file the error must name, when it is another than the hostile one (a file it points to). */
+  reportedFile?: string;
 }
 
 export interface OptionCase {
@@ -80,6 +82,7 @@ const ENV_QUEUES = `queues:
 /** A shipped scenario, so that the hostile variants differ from a valid one by exactly their change. */
 const VALID_SCENARIO = readFileSync(new URL('../../scenarios/2021-burst-pre-migration.yaml', import.meta.url), 'utf8');
 
+const PACKAGE_JSON = new URL('../../package.json', import.meta.url).pathname;
 const FIFO = { fifo: true } as const;
 const FOLDER = { folder: true } as const;
 const HUGE = { sparseBytes: 150 * 1024 * 1024 } as const;
@@ -132,10 +135,29 @@ export const FILE_CASES: FileCase[] = [
     message: /environment variable HARDEN_UNSET_USER is not set/,
     line: true,
   },
+  // Row 5, owned by "readers": a consumerConfig that is not a Spring config.
+  ...(
+    [
+      ['/etc/passwd', /expected a Spring Boot application\.yml \/ \.properties/],
+      ['/dev/null', /expected a regular file/],
+      [PACKAGE_JSON, /expected a Spring Boot application\.yml \/ \.properties/],
+    ] as const
+  ).map(
+    ([config, message]): FileCase => ({
+      kind: 'environment',
+      name: `consumerConfig: ${config.endsWith('package.json') ? 'package.json' : config} (row 5: passed as Spring AMQP defaults before)`,
+      content: `name: hostile\nfiles: [../../before.json]\nqueues:\n  export-commands:\n    name: esr.queue.appfilegenerationcommand\n    consumerConfig: ${config}\n`,
+      message,
+      line: false,
+      reportedFile: config,
+    }),
+  ),
   { kind: 'environment', name: 'queues is a string', content: 'name: hostile\nfiles: [x.json]\nqueues: all\n', message: /queues must be object/, line: true },
 
   ...commonFileCases('scenario'),
   { kind: 'scenario', name: 'unknown key', content: `${VALID_SCENARIO}extra: 1\n`, message: /unknown key 'extra'/, line: true },
+  // Row 9, owned by "sim-core".
+  { kind: 'scenario', name: 'horizon before start (row 9: a TypeError before)', content: VALID_SCENARIO.replace('horizon: 2021-08-03T00:00:00Z', 'horizon: 2021-07-01T00:00:00Z'), message: /horizon/, line: true },
   { kind: 'scenario', name: 'seed is a string', content: VALID_SCENARIO.replace('seed: 2021', 'seed: one'), message: /seed must be/, line: true },
 
   ...commonFileCases('config'),
@@ -160,6 +182,24 @@ export const OPTION_CASES: OptionCase[] = [
   { kind: 'cli-option', name: 'esr-export: unknown office', bin: 'esr-export', args: ['trigger', '--office', 'XYZ', '--date', '2021-07-31'], process: true, message: /unknown office code\(s\) XYZ/ },
   { kind: 'cli-option', name: 'esr-export: --max-deliveries not a number', bin: 'esr-export', args: ['trigger', '--office', 'SEV', '--date', '2021-07-31', '--max-deliveries', 'many'], message: /--max-deliveries/ },
   { kind: 'cli-option', name: 'esr-export: unknown broker', bin: 'esr-export', args: ['trigger', '--broker', 'kafka', '--office', 'SEV', '--date', '2021-07-31'], message: /kafka/ },
+  // Rows owned by "ops" (issue 13 rows 7, 11 AMQP part, 13), included once their fix landed.
+  { kind: 'cli-option', name: "esr-export: --office '' (row 7: published for EMD before)", bin: 'esr-export', args: ['trigger', '--office', '', '--date', '2021-07-31'], message: /--office needs office codes, got ''/ },
+  { kind: 'cli-option', name: 'esr-export: --consumers 0 (row 13)', bin: 'esr-export', args: ['run', '--consumers', '0'], message: /--consumers must be a positive integer, got '0'/ },
+  {
+    kind: 'cli-option',
+    name: 'esr-export: wrong AMQP password (row 11: retried 10 times before)',
+    bin: 'esr-export',
+    args: ['trigger', '--broker', 'rabbitmq', '--amqp-url', 'amqp://guest:WRONG-harden@127.0.0.1:5672', '--office', 'SEV', '--date', '2021-07-31'],
+    message: /authentication failed/,
+  },
+  {
+    kind: 'cli-option',
+    name: 'esr-export: missing vhost (row 11)',
+    bin: 'esr-export',
+    args: ['trigger', '--broker', 'rabbitmq', '--amqp-url', 'amqp://guest:guest@127.0.0.1:5672/harden-no-such-vhost', '--office', 'SEV', '--date', '2021-07-31'],
+    message: /refused virtual host 'harden-no-such-vhost': it does not exist/,
+  },
+  { kind: 'cli-option', name: 'esr-export: demo --outbox /dev/null (row 13)', bin: 'esr-export', args: ['demo', '--outbox', '/dev/null'], message: /outbox \/dev\/null: cannot be used \(ENOTDIR/ },
   { kind: 'cli-option', name: 'esr-sim: --seeds zero', bin: 'esr-sim', args: ['sweep', 'scenarios/2021-saturday-burst.yaml', '--seeds', '0'], message: /--seeds/ },
   { kind: 'cli-option', name: 'esr-sim: missing scenario file', bin: 'esr-sim', args: ['replay', 'scenarios/no-such.yaml'], process: true, message: /no-such\.yaml: file not found/ },
 ];

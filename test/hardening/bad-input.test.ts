@@ -91,7 +91,7 @@ describe('bad-input suite: YAML files (policies, environments, scenarios, config
     count(row);
     const { exit, file } = await runFileCase(row, index);
     const where = row.line ? ':\\d+(:\\d+)?' : '(:\\d+(:\\d+)?)?';
-    expectOneLineFailure(exit, new RegExp(`^[\\w-]+: ${escape(file)}${where}: .*${row.message.source}`), BOUND_MS);
+    expectOneLineFailure(exit, new RegExp(`^[\\w-]+: ${escape(row.reportedFile ?? file)}${where}: .*${row.message.source}`), BOUND_MS);
   });
 });
 
