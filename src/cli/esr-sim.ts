@@ -200,7 +200,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         targetFailureRate: options.targetRate,
         onProgress: (done, total) => bar.update('prove', done, total),
       }).finally(() => bar.clear());
-      io.out(options.json ? JSON.stringify(result, null, 2) + '\n' : `${result.resolved ? 'Proved' : 'Not proved'}: ${result.summary}\n`);
+      io.out(options.json ? JSON.stringify(result, null, 2) + '\n' : `${result.summary}\n`);
       exitCode = result.resolved ? 0 : 1;
     });
 

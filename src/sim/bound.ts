@@ -47,6 +47,13 @@ export function describeBound(bound: FailureBound, seeds = 'seeds'): string {
   return `${failures} in ${count(bound.runs)} ${seeds}: P(failure) < ${formatRate(bound.upper)} at ${Math.round(bound.confidence * 100)} %`;
 }
 
+/** The most failures `runs` seeds may show with the bound still at or below the target (−1: none can). */
+export function maxFailuresWithin(runs: number, targetRate: number, confidence = DEFAULT_CONFIDENCE): number {
+  let k = -1;
+  while (k + 1 <= runs && failureBound(k + 1, runs, confidence).upper <= targetRate) k++;
+  return k;
+}
+
 /** Does the bound show the failure rate is below the target? */
 export function meetsTarget(bound: FailureBound, targetRate: number): boolean {
   return bound.upper <= targetRate;

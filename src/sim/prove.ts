@@ -1,4 +1,4 @@
-import { describeBound, failureBound, formatRate, meetsTarget, type FailureBound } from './bound.js';
+import { describeBound, failureBound, formatRate, maxFailuresWithin, meetsTarget, type FailureBound } from './bound.js';
 import { loadScenario, withRetryBudget, type Scenario } from './scenario.js';
 import { seedsFor, type SeedSpan } from './seeds.js';
 import { sweepScenario } from './sweep.js';
@@ -37,12 +37,15 @@ export async function proveScenario(file: string, overrides: { maxDeliveries: nu
 export async function proveBudget(scenario: Scenario, options: ProveOptions = {}): Promise<ProveResult> {
   const seeds = seedsFor('prove', options.seeds ?? scenario.prove?.seeds ?? DEFAULT_PROVE_SEEDS);
   const targetFailureRate = options.targetFailureRate ?? scenario.prove?.targetFailureRate ?? DEFAULT_TARGET_FAILURE_RATE;
-  const result = await sweepScenario(scenario, { seeds: seeds.count, firstSeed: seeds.first, onProgress: options.onProgress });
+  // Past this many failures no outcome of the remaining seeds can bring the bound under the target: stop.
+  const maxFailures = maxFailuresWithin(seeds.count, targetFailureRate);
+  const result = await sweepScenario(scenario, { seeds: seeds.count, firstSeed: seeds.first, onProgress: options.onProgress, maxFailures: Math.max(0, maxFailures) });
   const failingSeeds = result.failingSeeds.map((f) => f.seed);
-  const bound = failureBound(failingSeeds.length, seeds.count);
+  const ran = result.seeds.count;
+  const bound = failureBound(failingSeeds.length, ran);
   const resolved = meetsTarget(bound, targetFailureRate);
   const budget = scenario.budget ? ` at ${scenario.budget.maxDeliveries} deliveries, ${scenario.budget.delayMs / 1000} s apart` : '';
-  const range = `seeds ${seeds.first}…${seeds.first + seeds.count - 1}`;
+  const range = `seeds ${seeds.first}…${seeds.first + ran - 1}${ran < seeds.count ? `, stopped early of ${seeds.count}: more failures than the target allows` : ''}`;
   const verdict = `${describeBound(bound, 'fresh seeds')} (${range}), target ${formatRate(targetFailureRate)}`;
   const summary =
     failingSeeds.length === 0 && resolved

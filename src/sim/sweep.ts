@@ -19,6 +19,8 @@ export interface SweepOptions {
   /** Worker threads (default: 2 cores' worth for big sweeps, none for small ones). */
   workers?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Stop handing out seeds once more runs than this have failed (the verdict is settled); the result counts the seeds run. */
+  maxFailures?: number;
   /** A wall clock in ms (the CLI's `performance.now`): with it the result reports seeds per second. src/sim reads no real time. */
   wallClock?: () => number;
 }
@@ -55,14 +57,18 @@ export async function sweepScenario(scenario: Scenario, options: SweepOptions): 
   const seeds = Array.from({ length: options.seeds }, (_, i) => first + i);
   const workers = options.workers ?? (seeds.length >= MIN_SEEDS_FOR_WORKERS ? Math.min(2, availableParallelism()) : 0);
   const started = options.wallClock?.();
-  const summaries = workers > 0 ? await inWorkers(scenario, seeds, workers, options.onProgress) : await inProcess(scenario, seeds, options.onProgress);
+  const enough = (summaries: readonly SeedSummary[]) => options.maxFailures !== undefined && summaries.filter((s) => s.failed).length > options.maxFailures;
+  const summaries = workers > 0 ? await inWorkers(scenario, seeds, workers, enough, options.onProgress) : await inProcess(scenario, seeds, enough, options.onProgress);
   const wallMs = started === undefined ? null : options.wallClock!() - started;
   return summarise(scenario, first, summaries, { wallMs, workers });
 }
 
-async function inProcess(scenario: Scenario, seeds: number[], onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
+type Enough = (summaries: readonly SeedSummary[]) => boolean;
+
+async function inProcess(scenario: Scenario, seeds: number[], enough: Enough, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
   const summaries: SeedSummary[] = [];
   for (const seed of seeds) {
+    if (enough(summaries)) break;
     summaries.push(summariseRun(await runScenario(scenario, seed, { timeline: false })));
     if (summaries.length % CHUNK === 0) onProgress?.(summaries.length, seeds.length);
   }
@@ -83,7 +89,7 @@ function workerUrl(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
 }
 
-function inWorkers(scenario: Scenario, seeds: number[], count: number, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
+function inWorkers(scenario: Scenario, seeds: number[], count: number, enough: Enough, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
   const url = workerUrl();
   const pending = [...seeds];
   const summaries: SeedSummary[] = [];
@@ -94,7 +100,7 @@ function inWorkers(scenario: Scenario, seeds: number[], count: number, onProgres
       worker.on('message', (done: SeedSummary[]) => {
         summaries.push(...done);
         if (done.length > 0) onProgress?.(summaries.length, seeds.length);
-        const chunk = pending.splice(0, CHUNK);
+        const chunk = enough(summaries) ? [] : pending.splice(0, CHUNK);
         worker.postMessage(chunk.length > 0 ? chunk : null);
       });
       worker.on('error', reject);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBound, failureBound, formatRate, meetsTarget } from '../../src/sim/bound.js';
+import { describeBound, failureBound, formatRate, maxFailuresWithin, meetsTarget } from '../../src/sim/bound.js';
 import { purposeOf, SEED_RANGES, seedsFor } from '../../src/sim/seeds.js';
 
 /** P(X ≤ k) for X ~ Binomial(n, p), summed in log space: an independent check of the Beta quantile. */
@@ -59,5 +59,15 @@ describe('seed ranges', () => {
     expect(seedsFor('prove', 30_000)).toEqual({ first: SEED_RANGES.prove.first, count: 30_000 });
     expect(purposeOf(seedsFor('confirm', 10, 5).first)).toBe('confirm');
     expect(() => seedsFor('search', SEED_RANGES.search.size + 1)).toThrow(RangeError);
+  });
+});
+
+describe('how many failures a target allows', () => {
+  it('is the largest count whose bound stays at or below the target', () => {
+    expect(maxFailuresWithin(30_000, 1e-4)).toBe(0);
+    expect(maxFailuresWithin(20_000, 1e-4)).toBe(-1);
+    const k = maxFailuresWithin(10_000, 1e-2);
+    expect(failureBound(k, 10_000).upper).toBeLessThanOrEqual(1e-2);
+    expect(failureBound(k + 1, 10_000).upper).toBeGreaterThan(1e-2);
   });
 });
