@@ -1,4 +1,5 @@
 import type { CheckName, Checks, Policy, QueueSelector } from '../policy/types.js';
+import { patternMatches } from '../semantics/rabbitmq/policies.js';
 import type { QueueSettings } from '../sources/queue-settings.js';
 import type { LoadedEnvironment, ReadQueue } from './bind.js';
 import { CHECKS, type Check, type CheckContext, type Verdict } from './checks/index.js';
@@ -50,10 +51,6 @@ function wantedFor(checks: Checks, id: CheckId): Wanted {
   }
 }
 
-function runCheck<Name extends CheckName>(run: Check<NonNullable<Checks[Name]>>, config: NonNullable<Checks[Name]>, queue: QueueSettings, context: CheckContext): Verdict | null {
-  return run(queue, config, context);
-}
-
 interface Target {
   /** The logical name, or the real queue's name for a selector match. */
   label: string;
@@ -81,7 +78,7 @@ function queueFindings(policy: Policy, env: string, target: Target, context: Che
       const config = policy.checks[name];
       if (!config) continue;
       for (const { id, run } of CHECKS[name]) {
-        const verdict = runCheck(run as Check<typeof config>, config, settings, context);
+        const verdict = (run as Check<typeof config>)(settings, config, context);
         if (verdict) verdicts.push({ name, id, severity: config.severity, verdict });
       }
     }
@@ -119,10 +116,10 @@ function queueFindings(policy: Policy, env: string, target: Target, context: Che
   ];
 }
 
-/** RabbitMQ has vhosts; the selector's conditions must all hold. */
+/** A selector matches a queue when every condition it gives holds. */
 export function selects(selector: QueueSelector, queue: QueueSettings): boolean {
   return (
-    (selector.pattern === undefined || new RegExp(selector.pattern).test(queue.name)) &&
+    (selector.pattern === undefined || patternMatches(selector.pattern, queue.name)) &&
     (selector.role === undefined || selector.role === queue.role) &&
     (selector.vhost === undefined || selector.vhost === queue.vhost) &&
     (selector.broker === undefined || selector.broker === queue.broker)

@@ -2,6 +2,7 @@ import { SQS_DEFAULTS } from '../semantics/sqs/queue-attributes.js';
 import { dlqOutlivesSource, dlqTypeMatches } from '../semantics/sqs/redrive.js';
 import { deliveryLimitFor } from '../semantics/rabbitmq/versions.js';
 import type { QueueSettings } from '../sources/queue-settings.js';
+import { besideOf, queuesNamed } from './checks/check.js';
 import { queueNameFromArnOrUrl } from './checks/dead-letter.js';
 
 /** What a fix must set; only the fields a finding is about. */
@@ -33,12 +34,8 @@ const identifier = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_')
 function dlqOf(queue: QueueSettings, queues: readonly QueueSettings[]): QueueSettings | undefined {
   const target = queue.deadLetterTarget.value;
   if (target === null) return undefined;
-  if (queue.broker === 'sqs') {
-    const name = queueNameFromArnOrUrl(target.name);
-    return queues.find((other) => other.broker === 'sqs' && (other.id === target.name || other.name === name));
-  }
-  const routes = target.resolvedQueues ?? [];
-  return queues.find((other) => other.broker === 'rabbitmq' && other.vhost === queue.vhost && routes.includes(other.name) && other.name !== queue.name);
+  if (queue.broker === 'sqs') return queuesNamed(queues, queueNameFromArnOrUrl(target.name)).find((other) => other.broker === 'sqs');
+  return (target.resolvedQueues ?? []).filter((name) => name !== queue.name).map((name) => besideOf(queues, queue, name)).find((other) => other !== undefined);
 }
 
 /** What the DLQ must become: a new one when there is none or its type is wrong; else a longer retention on the existing one. */
@@ -257,7 +254,7 @@ function rabbitmqFix(queue: QueueSettings, wanted: Wanted, queues: readonly Queu
     );
   }
   if (wanted.deadLetterQueue) {
-    const expiring = queues.filter((other) => other.broker === 'rabbitmq' && other.vhost === queue.vhost && (target?.resolvedQueues ?? []).includes(other.name) && other.messageTtlSeconds.value !== null);
+    const expiring = (target?.resolvedQueues ?? []).map((name) => besideOf(queues, queue, name)).filter((dlq): dlq is QueueSettings => dlq !== undefined && dlq.messageTtlSeconds.value !== null);
     for (const dlq of expiring) {
       lines.push(`# ${dlq.vhost ?? '/'}/${dlq.name} expires messages (${dlq.messageTtlSeconds.from.detail ?? 'message-ttl'}): remove that key from its policy, or redeclare it without x-message-ttl`);
     }

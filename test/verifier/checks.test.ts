@@ -97,6 +97,7 @@ describe('ESR-DLQ-002 deadLetterQueue: the DLQ keeps what reaches it', () => {
     ['no DLQ to judge: ESR-DLQ-001 says so', sqsQueue(), [], null],
     ['RabbitMQ DLQ without TTL', rabbitQueue(), [rabbitQueue({ name: 'esr.dlq', id: '//esr.dlq', role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null) })], 'pass'],
     ['RabbitMQ DLQ that expires its messages', rabbitQueue(), [expiringDlq], 'fail', /expire/],
+    ['an expiring queue of the same name in another vhost is not this DLQ', rabbitQueue(), [rabbitQueue({ name: 'esr.dlq', id: 'other/esr.dlq', vhost: 'other', role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null) }), { ...expiringDlq, vhost: 'elsewhere', id: 'elsewhere/esr.dlq' }, rabbitQueue({ name: 'esr.dlq', id: '//esr.dlq', role: 'dead-letter', deadLetterTarget: setting<DeadLetterTarget>(null) })], 'pass'],
   ];
   it.each(rows)('%s', (_name, queue, others, status, message) => {
     const verdict = deadLetterQueue(queue, { required: true, severity: 'error' }, { queues: [queue, ...others] });

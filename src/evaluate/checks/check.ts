@@ -27,3 +27,25 @@ export function unknownUntilApply(what: string, expected: string, from: Provenan
     from,
   };
 }
+
+const indexes = new WeakMap<readonly QueueSettings[], Map<string, QueueSettings[]>>();
+
+/** The queues read with this name, through an index built once per list (an estate has thousands). */
+export function queuesNamed(queues: readonly QueueSettings[], name: string): readonly QueueSettings[] {
+  let index = indexes.get(queues);
+  if (index === undefined) {
+    index = new Map();
+    for (const queue of queues) {
+      const named = index.get(queue.name);
+      if (named === undefined) index.set(queue.name, [queue]);
+      else named.push(queue);
+    }
+    indexes.set(queues, index);
+  }
+  return index.get(name) ?? [];
+}
+
+/** The queue called `name` on the same broker and vhost as `queue` (where its dead-letters can go). */
+export function besideOf(queues: readonly QueueSettings[], queue: QueueSettings, name: string): QueueSettings | undefined {
+  return queuesNamed(queues, name).find((other) => other.broker === queue.broker && other.vhost === queue.vhost);
+}

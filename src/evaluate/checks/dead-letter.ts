@@ -3,7 +3,7 @@ import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import { dlqOutlivesSource, dlqTypeMatches } from '../../semantics/sqs/redrive.js';
 import type { DeadLetterTarget, QueueSettings } from '../../sources/queue-settings.js';
 import { describeProvenance } from '../effective.js';
-import { unknownUntilApply, type Check, type CheckContext, type Verdict } from './check.js';
+import { besideOf, queuesNamed, unknownUntilApply, type Check, type CheckContext, type Verdict } from './check.js';
 
 /** `arn:aws:sqs:eu-west-2:123456789012:esr-dlq` or a queue URL → `esr-dlq`. */
 export function queueNameFromArnOrUrl(address: string): string {
@@ -11,14 +11,13 @@ export function queueNameFromArnOrUrl(address: string): string {
 }
 
 function findSqsQueue(target: DeadLetterTarget, context: CheckContext): QueueSettings | undefined {
-  const name = queueNameFromArnOrUrl(target.name);
-  return context.queues.find((queue) => queue.broker === 'sqs' && (queue.id === target.name || queue.name === name));
+  return queuesNamed(context.queues, queueNameFromArnOrUrl(target.name)).find((queue) => queue.broker === 'sqs');
 }
 
 /** The queues a RabbitMQ dead-letter exchange routes to; undefined when the source does not report bindings. */
 function rabbitRoutes(target: DeadLetterTarget, context: CheckContext): string[] | undefined {
   if (target.resolvedQueues !== undefined) return target.resolvedQueues;
-  const direct = target.name === '' && target.routingKey !== undefined && context.queues.some((queue) => queue.name === target.routingKey);
+  const direct = target.name === '' && target.routingKey !== undefined && queuesNamed(context.queues, target.routingKey).length > 0;
   return direct ? [target.routingKey as string] : undefined;
 }
 
@@ -62,7 +61,7 @@ export const deadLetterPath: Check<DeadLetterCheck> = (queue, config, context) =
 export const deadLetterQueue: Check<DeadLetterCheck> = (queue, config, context) => {
   if (!applies(queue, config) || queue.deadLetterTarget.unknown || queue.deadLetterTarget.value === null) return null;
   const target = queue.deadLetterTarget.value;
-  return queue.broker === 'sqs' ? sqsDeadLetterQueue(queue, target, context) : rabbitDeadLetterQueues(target, context);
+  return queue.broker === 'sqs' ? sqsDeadLetterQueue(queue, target, context) : rabbitDeadLetterQueues(queue, target, context);
 };
 
 function sqsDeadLetterQueue(queue: QueueSettings, target: DeadLetterTarget, context: CheckContext): Verdict | null {
@@ -84,9 +83,10 @@ function sqsDeadLetterQueue(queue: QueueSettings, target: DeadLetterTarget, cont
   return { status: 'pass', expected, actual, message: `dead-letters to ${dlq.name} (${dlq.queueType}, retention ${dlqRetention} s > ${sourceRetention} s)`, from };
 }
 
-function rabbitDeadLetterQueues(target: DeadLetterTarget, context: CheckContext): Verdict | null {
-  const routes = rabbitRoutes(target, context) ?? [];
-  const dlqs = context.queues.filter((queue) => queue.broker === 'rabbitmq' && queue.role === 'dead-letter' && routes.includes(queue.name));
+function rabbitDeadLetterQueues(queue: QueueSettings, target: DeadLetterTarget, context: CheckContext): Verdict | null {
+  const dlqs = (rabbitRoutes(target, context) ?? [])
+    .map((name) => besideOf(context.queues, queue, name))
+    .filter((dlq): dlq is QueueSettings => dlq !== undefined && dlq.role === 'dead-letter');
   if (dlqs.length === 0) return null;
   const expected = 'dead-letter queues without a message TTL';
   const expiring = dlqs.filter((dlq) => dlq.messageTtlSeconds.value !== null);

@@ -1,12 +1,12 @@
 import type { RetryBudgetCheck } from '../../policy/types.js';
 import { effectiveAttempts, formatCount } from '../effective.js';
 import type { QueueSettings } from '../../sources/queue-settings.js';
-import { unknownUntilApply, type Check, type CheckContext } from './check.js';
+import { besideOf, unknownUntilApply, type Check, type CheckContext } from './check.js';
 
 /** The wait queue this queue dead-letters into (the delayed-retry pattern), if any. */
 function waitQueueOf(queue: QueueSettings, context: CheckContext): string | undefined {
   const targets = queue.deadLetterTarget.value?.resolvedQueues ?? [];
-  return context.queues.find((other) => other.role === 'wait' && other.broker === queue.broker && other.vhost === queue.vhost && targets.includes(other.name))?.name;
+  return targets.map((name) => besideOf(context.queues, queue, name)).find((other) => other?.role === 'wait')?.name;
 }
 
 /**
