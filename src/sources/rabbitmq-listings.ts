@@ -81,8 +81,9 @@ export function policyEntry(entry: Json, where: string): RabbitPolicy & { vhost?
   };
 }
 
+/** An exchange entry; its arguments carry `alternate-exchange` (rabbitmqctl writes them as triples too). */
 export function exchangeEntry(entry: Json): RabbitExchange & { vhost?: string } {
-  return { name: text(entry, 'name'), ...vhostField(entry), type: text(entry, 'type', 'direct') };
+  return { name: text(entry, 'name'), ...vhostField(entry), type: text(entry, 'type', 'direct'), arguments: argumentsOf(entry.arguments) };
 }
 
 /** A binding of the API / exports (`source`, `destination_type`) or rabbitmqctl (`source_name`, `destination_kind`). */

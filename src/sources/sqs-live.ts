@@ -6,8 +6,8 @@
 import pLimit from 'p-limit';
 import { awsRequestHandlerOptions, boundAwsResponses, callDeadlineMs, describeNetworkFailure } from '../net/timeouts.js';
 import { networkErrorCode, redactUrl, SourceError } from './errors.js';
-import type { Provenance, QueueSettings, Setting, Source } from './queue-settings.js';
-import { parseRedrivePolicy, queueNameOf, sqsQueueSettings, type SqsQueueSpec } from './sqs-attributes.js';
+import type { QueueSettings, Source } from './queue-settings.js';
+import { queueNameOf, specFromAttributes, sqsQueueSettings, type SqsQueueSpec } from './sqs-attributes.js';
 
 export interface SqsLiveOptions {
   region: string;
@@ -90,7 +90,7 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
           const signal = deadline();
           try {
             const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }), { abortSignal: signal });
-            return specFromAttributes(url, answer.Attributes ?? {});
+            return specFromAttributes(url, queueNameOf(url), answer.Attributes ?? {}, { source: 'sqs-live' });
           } catch (error) {
             // deleted between ListQueues and GetQueueAttributes: it is not there, so it is not read
             if (error instanceof Error && /QueueDoesNotExist|NonExistentQueue/.test(error.name)) return null;
@@ -103,28 +103,4 @@ async function loadQueues(options: SqsLiveOptions, where: string): Promise<Queue
   } finally {
     client.destroy();
   }
-}
-
-function numberAttribute(attributes: Record<string, string>, name: string): Setting<number> {
-  const from: Provenance = { source: 'sqs-live', origin: 'attribute', detail: name };
-  const raw = attributes[name];
-  const value = raw === undefined ? NaN : Number(raw);
-  return { value: Number.isFinite(value) ? value : null, from };
-}
-
-/** GetQueueAttributes(All) of one queue → the shared SQS spec. */
-export function specFromAttributes(url: string, attributes: Record<string, string>): SqsQueueSpec {
-  const arn = attributes.QueueArn ?? null;
-  return {
-    name: queueNameOf(url),
-    id: url,
-    arn,
-    fifo: attributes.FifoQueue === 'true',
-    visibilityTimeoutSeconds: numberAttribute(attributes, 'VisibilityTimeout'),
-    retentionSeconds: numberAttribute(attributes, 'MessageRetentionPeriod'),
-    redrive: {
-      value: parseRedrivePolicy(attributes.RedrivePolicy, `SQS queue ${url}`),
-      from: { source: 'sqs-live', origin: 'attribute', detail: 'RedrivePolicy' },
-    },
-  };
 }
