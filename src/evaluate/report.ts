@@ -60,15 +60,18 @@ export interface Report {
 
 const STATUS_ORDER: Record<Status, number> = { error: 0, fail: 1, waived: 2, pass: 3 };
 
+/** Code-unit order: the same on every machine (localeCompare follows the locale) and fast for estates of 40,000 findings. */
+const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-    a.policy.localeCompare(b.policy) ||
-    a.env.localeCompare(b.env) ||
-    a.queue.localeCompare(b.queue) ||
-    a.check.localeCompare(b.check) ||
-    (a.queueId ?? '').localeCompare(b.queueId ?? '') ||
-    (a.setting ?? '').localeCompare(b.setting ?? '')
+    text(a.policy, b.policy) ||
+    text(a.env, b.env) ||
+    text(a.queue, b.queue) ||
+    text(a.check, b.check) ||
+    text(a.queueId ?? '', b.queueId ?? '') ||
+    text(a.setting ?? '', b.setting ?? '')
   );
 }
 
