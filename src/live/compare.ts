@@ -127,7 +127,7 @@ export function compareDistributions(model: readonly RunOutcome[], live: readonl
 /** The table: per office means (± sd) of model and live, the difference and its bound. */
 export function renderComparison(c: DistributionComparison): string[] {
   const cell = (s: Sample) => `${fmt(s.mean)} ± ${fmt(s.sd)}`.padStart(15);
-  const head = `  ${'per office, per run'.padEnd(19)}  ${`model (${c.metrics[0]!.model.n} seeds)`.padStart(15)}  ${`live (${c.metrics[0]!.live.n} runs)`.padStart(15)}  ${'|diff|'.padStart(7)}  ${'bound'.padStart(7)}`;
+  const head = `  ${'per office, per run'.padEnd(19)}  ${`model (${c.metrics[0]!.model.n} seeds)`.padStart(15)}  ${`live (${c.metrics[0]!.live.n} run${c.metrics[0]!.live.n === 1 ? '' : 's'})`.padStart(15)}  ${'|diff|'.padStart(7)}  ${'bound'.padStart(7)}`;
   const rows = c.metrics.map(
     (m) => `  ${METRIC_LABELS[m.metric].padEnd(19)}  ${cell(m.model)}  ${cell(m.live)}  ${fmt(Math.abs(m.difference)).padStart(7)}  ${fmt(m.bound).padStart(7)}  ${m.ok ? 'within' : 'OUT OF BOUND'}`,
   );
