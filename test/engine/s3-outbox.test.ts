@@ -104,6 +104,21 @@ describe('S3 outbox (s3rver, real SDK)', () => {
     }
   });
 
+  it('no region anywhere in the standard chain is one line saying how to set it', async () => {
+    delete process.env.AWS_REGION;
+    const config = process.env.AWS_CONFIG_FILE;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/esr-aws-config'; // a developer's ~/.aws/config may name one
+    try {
+      const error = await outboxAt('x').prepare().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EINVAL', retryable: false });
+      expect((error as Error).message).toBe(`outbox s3://${bucket}/x: cannot be used (no AWS region: set AWS_REGION or a region in the AWS profile)`);
+    } finally {
+      process.env.AWS_REGION = server.env.AWS_REGION;
+      if (config === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = config;
+    }
+  });
+
   it('an unreachable endpoint is a retryable OutboxError in bounded time', async () => {
     const started = Date.now();
     const outbox = S3Outbox.create(`s3://${bucket}/x`, { endpoint: `http://127.0.0.1:${await closedPort()}` });

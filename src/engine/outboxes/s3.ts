@@ -22,6 +22,7 @@ function codeOf(error: unknown): string {
   if (name === 'NoSuchBucket' || status === 404) return 'ENOENT';
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) return 'EACCES';
   if (name === 'SlowDown' || name === 'RequestTimeout' || name === 'InternalError' || (status !== undefined && status >= 500)) return 'EAGAIN';
+  if (error instanceof Error && error.message === 'Region is missing') return 'EINVAL';
   if (status === undefined) {
     // No answer at all: the network (refused, reset, timed out) — worth another delivery.
     return describeNetworkFailure(error, requestTimeoutMs()).reason === 'timeout' ? 'ETIMEDOUT' : 'ECONNRESET';
@@ -31,6 +32,7 @@ function codeOf(error: unknown): string {
 
 function reasonOf(error: unknown): string {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (error instanceof Error && error.message === 'Region is missing') return 'no AWS region: set AWS_REGION or a region in the AWS profile';
   if (status === undefined) return describeNetworkFailure(error, requestTimeoutMs()).detail;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error && error.message !== name && error.message !== 'UnknownError' ? `: ${error.message.split('\n')[0]}` : '';
@@ -66,8 +68,9 @@ export class S3Outbox implements Outbox {
    * A client from the standard chains (region: AWS_REGION, profile, instance metadata; credentials
    * likewise). `endpoint` points it at an S3-compatible server, addressed by path (`/bucket/key`).
    */
-  static create(url: string, options: { endpoint?: string } = {}): S3Outbox {
+  static create(url: string, options: { endpoint?: string; region?: string } = {}): S3Outbox {
     const config: S3ClientConfig = { requestHandler: awsRequestHandlerOptions(), requestChecksumCalculation: 'WHEN_REQUIRED' };
+    if (options.region) config.region = options.region;
     if (options.endpoint) Object.assign(config, { endpoint: options.endpoint, forcePathStyle: true });
     const client = new S3Client(config);
     boundAwsResponses(client);
