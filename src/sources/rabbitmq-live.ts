@@ -4,7 +4,7 @@
  * computed from /api/policies and /api/operator-policies ourselves (rabbitmq-effective.ts): the API's
  * `effective_policy_definition` lags seconds behind a change and leaves out the x-arguments.
  */
-import { describeNetworkFailure, fetchText, NetworkError, requestTimeoutMs, type HttpAnswer } from '../net/timeouts.js';
+import { describeNetworkFailure, fetchText, requestTimeoutMs, type HttpAnswer } from '../net/timeouts.js';
 import { escapeControl } from '../text/escape.js';
 import { redactUrl, SourceError } from './errors.js';
 import type { QueueSettings, Source } from './queue-settings.js';
@@ -189,10 +189,8 @@ class ManagementApi {
     try {
       return await fetchText(`${this.base}${path}`, { method: 'GET', headers: { authorization: this.authorization, accept: 'application/json' } }, { timeoutMs });
     } catch (error) {
-      const detail = error instanceof NetworkError ? error.detail : describeNetworkFailure(error, timeoutMs).detail;
-      if (error instanceof NetworkError && error.reason === 'timeout') {
-        throw new SourceError(`RabbitMQ management API at ${this.base} timed out: ${detail} for ${path.split('?')[0]}`, { cause: error });
-      }
+      const { reason, detail } = describeNetworkFailure(error, timeoutMs);
+      if (reason === 'timeout') throw new SourceError(`RabbitMQ management API at ${this.base} timed out: ${detail} for ${path.split('?')[0]}`, { cause: error });
       throw new SourceError(`cannot reach RabbitMQ management API at ${this.base}: ${detail}`, { cause: error });
     }
   }
