@@ -19,7 +19,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { CAN_MOUNT, expectOneLineFailure, mountTmpfs, ROOT, runCli } from './support.js';
 
 const FILE = 'DE_SEV_APP_20210731_00000001.DAT';
-const NEEDS_MOUNT = '(needs root: mount -t tmpfs)';
+const NEEDS_MOUNT = '(needs root or passwordless sudo: mount -t tmpfs)';
 
 let dir: string;
 beforeAll(async () => {

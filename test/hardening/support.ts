@@ -10,12 +10,20 @@ import { expect } from 'vitest';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
-/** Whether this process may mount file systems (root with CAP_SYS_ADMIN); probed once. */
+/** Root mounts directly; anyone else (a CI runner) through passwordless sudo, owning the mount. */
+const IS_ROOT = process.getuid?.() === 0;
+function privileged(command: string, args: string[]): void {
+  if (IS_ROOT) execFileSync(command, args, { stdio: 'ignore' });
+  else execFileSync('sudo', ['-n', command, ...args], { stdio: 'ignore' });
+}
+const OWNER = IS_ROOT ? '' : `,uid=${process.getuid?.()},gid=${process.getgid?.()}`;
+
+/** Whether this process may mount file systems (root, or passwordless sudo); probed once. */
 export const CAN_MOUNT: boolean = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'esr-mount-probe-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-    execFileSync('umount', [dir], { stdio: 'ignore' });
+    privileged('mount', ['-t', 'tmpfs', '-o', `size=64k${OWNER}`, 'tmpfs', dir]);
+    privileged('umount', [dir]);
     return true;
   } catch {
     return false;
@@ -27,12 +35,12 @@ export const CAN_MOUNT: boolean = (() => {
 /** A fresh tmpfs at a new folder (`ro`, `size=16k`, ...); `remount` changes its options; `dispose` unmounts and removes it. */
 export function mountTmpfs(options: string) {
   const dir = mkdtempSync(join(tmpdir(), 'esr-tmpfs-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  privileged('mount', ['-t', 'tmpfs', '-o', `${options}${OWNER}`, 'tmpfs', dir]);
   return {
     dir,
-    remount: (next: string) => execFileSync('mount', ['-o', `remount,${next}`, dir]),
+    remount: (next: string) => privileged('mount', ['-o', `remount,${next}`, dir]),
     dispose: () => {
-      execFileSync('umount', [dir]);
+      privileged('umount', [dir]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
