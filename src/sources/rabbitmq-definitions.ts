@@ -6,7 +6,9 @@
  *   and bindings carry NO `vhost` field while policies and operator policies still do — read naively
  *   (defaulting to `/`), every policy is lost. The unnamed entries belong to the vhost the policies
  *   name (rabbitmq-artefact.ts).
- * Operator policies are exported as runtime `parameters` of component `operator_policy`.
+ * Operator policies are exported as runtime `parameters` of component `operator_policy`. The API's
+ * `/api/overview` and `rabbitmqctl status --formatter json` read as an export without entries: they
+ * give the version to listings that lack it.
  */
 import { SourceError } from './errors.js';
 import { jsonElementLines } from './json-lines.js';

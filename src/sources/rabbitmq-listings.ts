@@ -2,7 +2,7 @@
  * RabbitMQ's own JSON lists, byte for byte as the tools write them (shapes produced from the real
  * 3.10 broker, see test/fixtures/exports/):
  * - management API: `GET /api/queues[/<vhost>]`, `/api/policies`, `/api/operator-policies`,
- *   `/api/exchanges`, `/api/bindings` (entries name their vhost), `/api/overview` (the version);
+ *   `/api/exchanges`, `/api/bindings` (entries name their vhost);
  * - `rabbitmqctl list_queues name type arguments policy --formatter json` (arguments as
  *   `[key, type, value]` triples, no vhost), `list_policies` / `list_operator_policies` (the
  *   definition as a JSON string), `list_exchanges name type`, `list_bindings`.
@@ -114,16 +114,18 @@ function kindOf(entry: Json): ListKind | null {
 
 const HOW = 'rabbitmqctl list_queues name type arguments policy --formatter json';
 
-/** True when a parsed JSON document is one of RabbitMQ's lists (or the API's overview or a page of a list). */
+/**
+ * True when a parsed JSON document is one of RabbitMQ's lists, or a page of one (`{items, page_count}`).
+ * The API's overview and `rabbitmqctl status` (the version) read as definitions without entries.
+ */
 export function isRabbitListing(document: unknown): boolean {
-  if (isObject(document)) return typeof document.rabbitmq_version === 'string' && 'management_version' in document || (Array.isArray(document.items) && 'page_count' in document);
+  if (isObject(document)) return Array.isArray(document.items) && 'page_count' in document;
   return Array.isArray(document) && document.every(isObject) && document.every((entry) => kindOf(entry) !== null);
 }
 
 /** One list file → what it tells; the lines are those of the file's own text. */
 export function listingArtefact(document: unknown, textOfFile: string, file: string): RabbitArtefact {
   const artefact = emptyArtefact(file);
-  if (isObject(document) && typeof document.rabbitmq_version === 'string') return { ...artefact, version: document.rabbitmq_version };
   const paged = isObject(document) && Array.isArray(document.items);
   const entries = (paged ? (document as Json).items : document) as Json[];
   const lines = jsonElementLines(textOfFile).get(paged ? 'items' : '') ?? [];
