@@ -17,14 +17,20 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import { MongoStore } from '../../src/store/mongo.js';
 import { startSqsLocal } from '../../src/brokers/sqs-local/server.js';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createVhost, deleteVhost, managementApi } from '../support/rabbitmq-management.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Outbox } from '../../src/engine/outboxes/s3.js';
+import { closedPort, createVhost, deleteVhost, managementApi } from '../support/rabbitmq-management.js';
+import { startS3Server } from '../support/s3-server.js';
 
 export type CrashBroker = 'rabbitmq' | 'sqs';
 export type CrashStore = 'sqlite' | 'mongodb';
+export type CrashOutbox = 'folder' | 's3';
 
 export interface TrialOptions {
   broker: CrashBroker;
   store: CrashStore;
+  /** Where the files go: a local folder (default) or an S3 bucket on an s3rver the trial starts. */
+  outbox?: CrashOutbox;
   seed: number;
   /** How many consumer processes are killed (and restarted) during the burst. */
   kills: number;
@@ -35,14 +41,17 @@ export interface TrialOptions {
   /** MongoDB-compatible server; required for store 'mongodb'. */
   mongodbUri?: string;
   /** Runs during the burst, e.g. closing the broker's connections or restarting the database. */
-  disturb?: (context: { vhost: string | null }) => Promise<void>;
+  disturb?: (context: { vhost: string | null; random: () => number }) => Promise<number>;
 }
 
 export interface TrialResult {
   seed: number;
   broker: CrashBroker;
   store: CrashStore;
+  outbox: CrashOutbox;
   kills: number;
+  /** What the disturbance did (connections closed, database restarts); 0 without one. */
+  disturbances: number;
   /** Kills that hit a consumer still at work (not one that had already stopped). */
   midBurstKills: number;
   files: number;
@@ -127,11 +136,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runCrashTrial(options: TrialOptions): Promise<TrialResult> {
   const random = seededRandom(options.seed);
   const dir = await mkdtemp(join(tmpdir(), `esr-crash-${options.seed}-`));
-  const outbox = join(dir, 'outbox');
   const tag = `crash-${options.seed}-${randomUUID().slice(0, 8)}`;
+  const outboxKind = options.outbox ?? 'folder';
+  const s3 = outboxKind === 's3' ? await startS3Server([tag]) : null;
+  const outbox = s3 ? `s3://${tag}/crash` : join(dir, 'outbox');
+  const files: OutboxFiles = s3 ? s3Files(new S3Outbox(outbox, new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: s3.env.AWS_REGION, credentials: { accessKeyId: s3.env.AWS_ACCESS_KEY_ID, secretAccessKey: s3.env.AWS_SECRET_ACCESS_KEY } }))) : folderFiles(outbox);
   let vhost: string | null = null;
   let sqs: Awaited<ReturnType<typeof startSqsLocal>> | null = null;
-  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...s3?.env };
   const brokerArgs: string[] = [];
   if (options.broker === 'rabbitmq') {
     vhost = tag;
@@ -150,7 +162,8 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     mongoUri = withDatabase(options.mongodbUri, tag.replaceAll('-', '_'));
     storeArgs = ['--mongodb-uri', mongoUri];
   }
-  const common = [...storeArgs, '--outbox', outbox, ...brokerArgs, '--retry-delay-ms', '200', '--max-deliveries', '20'];
+  const outboxArgs = s3 ? ['--outbox', outbox, '--s3-endpoint', s3.endpoint] : ['--outbox', outbox];
+  const common = [...storeArgs, ...outboxArgs, ...brokerArgs, '--retry-delay-ms', '200', '--max-deliveries', '20'];
   const cli = cliWith(env);
   const problems: string[] = [];
   const workOnBroker = () => (vhost ? rabbitWork(vhost) : sqsWork(sqs!.endpoint));
@@ -166,7 +179,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     const consumers = options.consumers ?? 2;
     const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', '2500'];
     const running: Consumer[] = Array.from({ length: consumers }, () => cli.spawnConsumer(runArgs));
-    const disturbance = options.disturb?.({ vhost });
+    const disturbance = options.disturb?.({ vhost, random: seededRandom(options.seed ^ 0x5eed) }) ?? Promise.resolve(0);
     let midBurstKills = 0;
     for (let kill = 0; kill < options.kills; kill++) {
       // Aim inside the work: after the victim has handled a random number of commands (0-3), then a
@@ -182,7 +195,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
       await exited(victim.child);
       running[index] = cli.spawnConsumer(runArgs);
     }
-    await disturbance;
+    const disturbances = await disturbance;
     await Promise.all(running.map((consumer) => exited(consumer.child)));
     // A last consumer drains whatever a killed one left unacked. On SQS that message comes back only when
     // its visibility timeout (30 s) ends, so the drain goes on while the broker still holds work.
@@ -195,7 +208,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     const stillOnBroker = await workOnBroker();
     if (stillOnBroker > 0) problems.push(`${stillOnBroker} command(s) still on the broker after the drain`);
 
-    const before = await inspectOutbox(outbox);
+    const before = await inspectOutbox(files);
     const letters = await deadLetters(cli, common);
     const store = await openStore(options.store, dir, mongoUri);
     let mismatches: string[];
@@ -212,14 +225,16 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     if (remedy.code !== 0) problems.push(`trigger again exited ${remedy.code}: ${remedy.err.trim()}`);
     await cli.run(['dlq', 'replay', ...common]);
     await cli.run(['run', ...common, '--consumers', '1', '--until-idle', '2000'], 120_000);
-    const after = await inspectOutbox(outbox);
+    const after = await inspectOutbox(files);
 
     problems.push(...before.problems, ...mismatches, ...commandFates.lost.map((c) => `lost command ${c}`));
     return {
       seed: options.seed,
       broker: options.broker,
       store: options.store,
+      outbox: outboxKind,
       kills: options.kills,
+      disturbances,
       midBurstKills,
       files: before.files,
       records: before.recordFile.size,
@@ -236,6 +251,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
   } finally {
     if (vhost) await deleteVhost(vhost).catch(() => undefined);
     await sqs?.close();
+    await s3?.close();
     if (mongoUri) await dropDatabase(mongoUri).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
@@ -298,9 +314,24 @@ interface Inspection {
   problems: string[];
 }
 
-/** What the files on disk say: which record is in which file, and which sequence numbers were used. */
-export async function inspectOutbox(outbox: string): Promise<Inspection> {
-  const names = await readdir(outbox).catch(() => [] as string[]);
+/** The outbox as the checks read it: every name in it (temp files included), and a file's text. */
+export interface OutboxFiles {
+  names(): Promise<string[]>;
+  read(name: string): Promise<string>;
+}
+
+export function folderFiles(folder: string): OutboxFiles {
+  return { names: () => readdir(folder).catch(() => [] as string[]), read: (name) => readFile(join(folder, name), 'utf8') };
+}
+
+/** S3 has no temp files: a PUT is whole or absent, so only the objects are read back (through the SDK). */
+function s3Files(outbox: S3Outbox): OutboxFiles {
+  return { names: () => outbox.list(), read: async (name) => (await outbox.read(name)) ?? '' };
+}
+
+/** What the files in the outbox say: which record is in which file, and which sequence numbers were used. */
+export async function inspectOutbox(outbox: OutboxFiles): Promise<Inspection> {
+  const names = await outbox.names();
   const problems: string[] = [];
   const recordFile = new Map<string, string>();
   const sequences = new Map<string, string>();
@@ -319,7 +350,7 @@ export async function inspectOutbox(outbox: string): Promise<Inspection> {
       reusedSequences++;
       problems.push(`sequence ${parts.sequence} of ${parts.type} used by ${other} and ${name}`);
     } else sequences.set(sequenceKey, name);
-    const file = parseEsrFile(await readFile(join(outbox, name), 'utf8'), name);
+    const file = parseEsrFile(await outbox.read(name), name);
     for (const record of file.records) {
       const first = recordFile.get(record.id);
       if (first) {
@@ -390,6 +421,7 @@ export function tally(results: TrialResult[]) {
   return {
     trials: results.length,
     kills: sum((r) => r.kills),
+    disturbances: sum((r) => r.disturbances),
     midBurstKills: sum((r) => r.midBurstKills),
     files: sum((r) => r.files),
     duplicatedRecords: sum((r) => r.duplicatedRecords),
@@ -400,5 +432,57 @@ export function tally(results: TrialResult[]) {
     storeMismatches: sum((r) => r.storeMismatches),
     remedyDuplicates: sum((r) => r.remedyDuplicates),
     deadLettered: sum((r) => r.deadLettered),
+  };
+}
+
+type Disturbance = NonNullable<TrialOptions['disturb']>;
+
+/**
+ * The server closes every connection of the trial's vhost (management API `DELETE /api/connections/…`,
+ * as an operator would from the UI), `times` times at seeded moments of the burst. Returns how many it closed.
+ */
+export function closeConnectionsMidBurst(times = 3): Disturbance {
+  return async ({ vhost, random }) => {
+    if (!vhost) throw new Error('closing connections needs the RabbitMQ broker');
+    let closed = 0;
+    const listed = async () => (await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as { name: string }[];
+    for (let round = 0; round < times; round++) {
+      await sleep(Math.floor(random() * 1500));
+      // The consumers (re)connect within a few seconds; close them once the management API lists them.
+      let connections = await listed();
+      for (let wait = 0; connections.length === 0 && wait < 50; wait++) {
+        await sleep(200);
+        connections = await listed();
+      }
+      for (const connection of connections) {
+        await managementApi('DELETE', `/connections/${encodeURIComponent(connection.name)}`);
+        closed++;
+      }
+    }
+    return closed;
+  };
+}
+
+/**
+ * A FerretDB of the trial's own on a free port (never the shared one others use), which the
+ * disturbance kills with SIGKILL and starts again on the same port, `times` times mid-burst. Its
+ * data lives in PostgreSQL, so a restart loses nothing that was committed.
+ */
+export async function dedicatedFerretDb(): Promise<{ uri: string; restartMidBurst(times?: number): Disturbance; stop(): void }> {
+  const { startFerretDb } = await import('../../scripts/ferretdb.mjs');
+  const port = await closedPort();
+  let server = await startFerretDb(port);
+  return {
+    uri: server.uri,
+    restartMidBurst: (times = 1) => async ({ random }) => {
+      for (let round = 0; round < times; round++) {
+        await sleep(500 + Math.floor(random() * 2000));
+        server.stop('SIGKILL');
+        await sleep(200 + Math.floor(random() * 800));
+        server = await startFerretDb(port);
+      }
+      return times;
+    },
+    stop: () => server.stop('SIGKILL'),
   };
 }

@@ -10,7 +10,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEsrFile, renderEsrFile } from '../../src/domain/esr-file.js';
 import { fileNameOf, parseFileName } from '../../src/domain/file-name.js';
-import { inspectOutbox, runCrashTrial, tally, type CrashBroker, type CrashStore, type TrialResult } from './harness.js';
+import {
+  closeConnectionsMidBurst,
+  dedicatedFerretDb,
+  folderFiles,
+  inspectOutbox,
+  runCrashTrial,
+  tally,
+  type CrashBroker,
+  type CrashStore,
+  type TrialResult,
+} from './harness.js';
 import { mongoServerForTests } from '../store/mongo-server.js';
 
 const TRIALS_PER_CELL = 1;
@@ -23,7 +33,8 @@ const cells: [CrashStore, CrashBroker][] = [
 
 function expectClean(results: TrialResult[]) {
   const totals = tally(results);
-  console.log(`kill -9: ${JSON.stringify({ cell: `${results[0]!.store}×${results[0]!.broker}`, ...totals })}`);
+  const first = results[0]!;
+  console.log(`kill -9: ${JSON.stringify({ cell: `${first.store}×${first.broker}×${first.outbox}`, ...totals })}`);
   for (const result of results) expect(result.problems, `seed ${result.seed}`).toEqual([]);
   expect(totals).toMatchObject({ duplicatedRecords: 0, reusedSequences: 0, lostCommands: 0, stillOnBroker: 0, leftoverTempFiles: 0, storeMismatches: 0, remedyDuplicates: 0 });
   expect(totals.files).toBeGreaterThan(0);
@@ -42,12 +53,36 @@ describe('kill -9 of real esr-export run processes mid-burst', () => {
   }
 });
 
+describe('kill -9 with the real file drop and under disturbances', () => {
+  it('sqlite × rabbitmq, S3 outbox (s3rver through the SDK): same invariants', { timeout: 300_000 }, async () => {
+    expectClean([await runCrashTrial({ store: 'sqlite', broker: 'rabbitmq', outbox: 's3', seed: 2_000, kills: 3, perOffice: 200 })]);
+  });
+
+  it('sqlite × rabbitmq, the server closes every connection 3 times mid-burst: same invariants', { timeout: 300_000 }, async () => {
+    const result = await runCrashTrial({ store: 'sqlite', broker: 'rabbitmq', seed: 3_000, kills: 2, perOffice: 200, disturb: closeConnectionsMidBurst(3) });
+    expect(result.disturbances, 'connections closed by the server').toBeGreaterThan(0);
+    expectClean([result]);
+  });
+
+  it('mongodb × rabbitmq, its FerretDB killed and restarted mid-burst: same invariants', { timeout: 300_000 }, async () => {
+    await mongoServerForTests('kill -9 with a FerretDB restart'); // the shared server must be up: FerretDB is installed
+    const ferret = await dedicatedFerretDb();
+    try {
+      const result = await runCrashTrial({ store: 'mongodb', broker: 'rabbitmq', seed: 4_000, kills: 2, mongodbUri: ferret.uri, disturb: ferret.restartMidBurst(1) });
+      expect(result.disturbances, 'FerretDB restarts').toBe(1);
+      expectClean([result]);
+    } finally {
+      ferret.stop();
+    }
+  });
+});
+
 describe('the crash checks can fail', () => {
   it('a record in two files, a reused sequence number and a temp file are each counted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'esr-crash-check-'));
     try {
       execFileSync(process.execPath, [new URL('../../bin/esr-export.js', import.meta.url).pathname, 'demo', '--outbox', dir, '--per-office', '5']);
-      const clean = await inspectOutbox(dir);
+      const clean = await inspectOutbox(folderFiles(dir));
       expect(clean).toMatchObject({ duplicatedRecords: 0, reusedSequences: 0, tempFiles: 0, problems: [] });
       const [first, second] = (await readdir(dir)).filter((name) => name.endsWith('.DAT') && name.includes('_APP_'));
       const a = parseFileName(first!)!;
@@ -61,7 +96,7 @@ describe('the crash checks can fail', () => {
       await rewrite(first!, 99_999_999);
       await rewrite(second!, a.sequence);
       await writeFile(join(dir, `.${first}.1.ab.tmp`), '');
-      const broken = await inspectOutbox(dir);
+      const broken = await inspectOutbox(folderFiles(dir));
       expect(broken.duplicatedRecords).toBeGreaterThan(0);
       expect(broken.reusedSequences).toBe(1);
       expect(broken.tempFiles).toBe(1);
