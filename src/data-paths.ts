@@ -14,10 +14,14 @@ export const PACKAGE_NAME = 'esr-retry-toolkit';
 /** The data folders the package ships (and exports as `esr-retry-toolkit/<folder>/...`). */
 export type DataFolder = 'policies' | 'scenarios';
 
+/** A path under `cwd` as the user would write it: relative when `cwd` is where the process runs. */
+export function userPath(path: string, cwd: string = process.cwd()): string {
+  return isAbsolute(path) || resolve(cwd) === process.cwd() ? path : resolve(cwd, path);
+}
+
 /** `<cwd>/<folder>` when the user has it, else the package's copy. */
 export function dataDir(folder: DataFolder, cwd: string = process.cwd()): string {
-  const own = resolve(cwd, folder);
-  return existsSync(own) ? own : join(PACKAGE_ROOT, folder);
+  return existsSync(resolve(cwd, folder)) ? userPath(folder, cwd) : join(PACKAGE_ROOT, folder);
 }
 
 /**
@@ -36,5 +40,5 @@ export function dataFile(path: string, cwd: string = process.cwd()): string {
 
 /** The policies folder for `--policies`: the option when given, else `dataDir('policies')`. */
 export function policiesDir(option: string | undefined, cwd: string = process.cwd()): string {
-  return option === undefined ? dataDir('policies', cwd) : resolve(cwd, option);
+  return option === undefined ? dataDir('policies', cwd) : userPath(option, cwd);
 }

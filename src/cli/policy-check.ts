@@ -2,7 +2,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { policiesDir } from '../data-paths.js';
+import { policiesDir, userPath } from '../data-paths.js';
 import type { Report } from '../evaluate/report.js';
 import { CHECK_REGISTRY, isCheckId } from '../evaluate/checks/registry.js';
 import { FORMAT_NAMES, loadReporter, REPORTERS, type RunInfo } from '../reporters/reporter.js';
@@ -156,7 +156,7 @@ async function check(command: Command, given: Options, io: Io, secrets: Set<stri
   const full = await runPolicyCheck({
     env: options.env,
     policiesDir: policiesDir(options.policies, cwd),
-    sources: (options.source ?? []).map((file) => resolve(cwd, file)),
+    sources: (options.source ?? []).map((file) => userPath(file, cwd)),
     ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
     prove: options.prove === true,
     strict: options.strict === true,
