@@ -23,10 +23,10 @@ const TARGET_SEEDS_PER_SECOND = 3_000;
 type Sweep = (scenario: unknown, options: { seeds: number; workers: number }) => Promise<unknown>;
 type Load = (file: string) => Promise<unknown>;
 
-/** The baseline's src/ and schemas/ in a temporary folder, sharing this checkout's node_modules. */
+/** The baseline's src/, schemas/ and scenarios/ in a temporary folder, sharing this checkout's node_modules. */
 function archiveBaseline(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'esr-sim-baseline-'));
-  const archive = execFileSync('git', ['archive', '--format=tar', BASELINE_COMMIT, 'src', 'schemas'], { maxBuffer: 256 * 1024 * 1024 });
+  const archive = execFileSync('git', ['archive', '--format=tar', BASELINE_COMMIT, 'src', 'schemas', 'scenarios'], { maxBuffer: 256 * 1024 * 1024 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -42,10 +42,11 @@ async function timed(sweep: () => Promise<unknown>): Promise<{ wallS: number; cp
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const file = resolve('scenarios/2021-burst.yaml');
-  const current = await loadScenario(file);
   const baseline = archiveBaseline();
   try {
+    // Both versions run the baseline's copy of the scenario: the same work, whatever the scenario has become since.
+    const file = join(baseline.dir, 'scenarios/2021-burst.yaml');
+    const current = await loadScenario(file);
     const old = {
       load: ((await import(join(baseline.dir, 'src/sim/scenario.ts'))) as { loadScenario: Load }).loadScenario,
       sweep: ((await import(join(baseline.dir, 'src/sim/sweep.ts'))) as { sweepScenario: Sweep }).sweepScenario,
@@ -59,6 +60,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const rate = (list: { wallS: number }[]) => round(median(list.map((r) => SEEDS / r.wallS)), 0);
     const cpuMsPerSeed = (list: { cpuS: number }[]) => round(median(list.map((r) => (r.cpuS * 1000) / SEEDS)), 3);
     const seedsPerSecond = rate(runs.current);
+    // The shipped scenario as it is now (it may carry a calibrated timing block), current code only.
+    const shipped = await loadScenario('scenarios/2021-burst.yaml');
+    const shippedRun = await timed(() => sweepScenario(shipped, { seeds: SEEDS, workers: 2 }));
     const explore = await exploreScenario(await loadScenario('scenarios/explore-3-offices.yaml'), { wallClock: () => performance.now() });
     return {
       sweep2021: {
@@ -74,6 +78,8 @@ export async function run(): Promise<Record<string, unknown>> {
         targetSeedsPerSecond: TARGET_SEEDS_PER_SECOND,
         withinTarget: seedsPerSecond >= TARGET_SEEDS_PER_SECOND,
         prove30000SecondsAtThisRate: round(30_000 / seedsPerSecond, 1),
+        shippedScenarioSeedsPerSecond: round(SEEDS / shippedRun.wallS, 0),
+        shippedScenarioCpuMsPerSeed: round((shippedRun.cpuS * 1000) / SEEDS, 3),
       },
       explore3Offices: { verdict: explore.verdict, interleavings: explore.interleavings, states: explore.states, wallMs: explore.wallMs },
     };

@@ -2,7 +2,7 @@ import { DEFAULT_RESTART_MS } from './models/consumer.js';
 import { effectiveVisibilityTimeoutSeconds } from './models/sqs.js';
 import { runFailed, type RunResult } from './result.js';
 import { runScenario } from './run.js';
-import { withoutJitter, type Scenario } from './scenario.js';
+import { withoutJitter, withTiming, type Scenario } from './scenario.js';
 import type { Access, Chooser } from './scheduler.js';
 import { outcomeTable } from './timeline-text.js';
 
@@ -65,6 +65,7 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
  * arrive together, and no fault is drawn from the seed (explore follows one seed's draws).
  */
 export function ignoredTimings(scenario: Scenario): string[] {
+  scenario = withTiming(scenario); // a calibrated timing block is the scenario's timing
   const ignored: string[] = [];
   const spread = Math.max(0, ...scenario.commands.map((c) => c.spreadMs ?? 0));
   if (spread > 0) ignored.push(`commands arriving up to ${spread} ms apart (explore publishes each burst at one instant)`);

@@ -1,6 +1,6 @@
 import { describeBound, failureBound, type FailureBound } from './bound.js';
 import { runFailed } from './result.js';
-import { replayCommand, runScenario } from './run.js';
+import { replayCommand, runScenario, withoutStackTraces } from './run.js';
 import { exploreScenario, type ExploreResult } from './explore.js';
 import { sweepScenario } from './sweep.js';
 import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario.js';
@@ -43,14 +43,16 @@ export async function checkBudget(
   onProgress?: (done: number, total: number) => void,
 ): Promise<CandidateResult> {
   const candidate = withRetryBudget(scenario, budget);
-  for (let i = 0; i < seeds; i++) {
-    const seed = firstSeed + i;
-    if (i % 10 === 0) onProgress?.(i, seeds);
-    if (runFailed(await runScenario(candidate, seed, { timeline: false }))) {
-      return { ...budget, resolved: false, seedsRun: i + 1, failingSeed: seed };
+  return withoutStackTraces(async () => {
+    for (let i = 0; i < seeds; i++) {
+      const seed = firstSeed + i;
+      if (i % 10 === 0) onProgress?.(i, seeds);
+      if (runFailed(await runScenario(candidate, seed, { timeline: false }))) {
+        return { ...budget, resolved: false, seedsRun: i + 1, failingSeed: seed };
+      }
     }
-  }
-  return { ...budget, resolved: true, seedsRun: seeds, failingSeed: null };
+    return { ...budget, resolved: true, seedsRun: seeds, failingSeed: null };
+  });
 }
 
 /**

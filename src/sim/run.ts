@@ -30,6 +30,20 @@ export interface RunOptions {
 
 export const DEFAULT_MAX_EVENTS = 500_000;
 
+/**
+ * Runs many seeds without capturing stack traces: conflicts and crashes are thrown by the thousand
+ * and a sweep reads none of their stacks (capturing them was a twentieth of a run). Restored after.
+ */
+export async function withoutStackTraces<T>(work: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await work();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** The command that replays one run: printed with every failing seed. */
 export function replayCommand(scenario: Scenario, seed: number): string {
   const budget = scenario.budget ? ` --max-deliveries ${scenario.budget.maxDeliveries} --delay-ms ${scenario.budget.delayMs}` : '';

@@ -6,7 +6,7 @@ import { summariseRun } from './sweep-summary.js';
 /** A sweep worker: receives chunks of seeds, answers with one summary per seed. */
 const scenario = (workerData as { scenario: Scenario }).scenario;
 const port = parentPort!;
-// Conflicts and crashes are thrown as errors by the thousand; a sweep reads none of their stacks.
+// Conflicts and crashes are thrown as errors by the thousand; a sweep reads none of their stacks (see withoutStackTraces).
 Error.stackTraceLimit = 0;
 
 port.on('message', async (chunk: number[] | null) => {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { replayCommand, runScenario } from './run.js';
+import { replayCommand, runScenario, withoutStackTraces } from './run.js';
 import { scenarioWarnings, type Scenario } from './scenario.js';
 import type { ViolationKind } from './result.js';
 import { describeBound, failureBound, type FailureBound } from './bound.js';
@@ -65,15 +65,17 @@ export async function sweepScenario(scenario: Scenario, options: SweepOptions): 
 
 type Enough = (summaries: readonly SeedSummary[]) => boolean;
 
-async function inProcess(scenario: Scenario, seeds: number[], enough: Enough, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
-  const summaries: SeedSummary[] = [];
-  for (const seed of seeds) {
-    if (enough(summaries)) break;
-    summaries.push(summariseRun(await runScenario(scenario, seed, { timeline: false })));
-    if (summaries.length % CHUNK === 0) onProgress?.(summaries.length, seeds.length);
-  }
-  onProgress?.(summaries.length, seeds.length);
-  return summaries;
+function inProcess(scenario: Scenario, seeds: number[], enough: Enough, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
+  return withoutStackTraces(async () => {
+    const summaries: SeedSummary[] = [];
+    for (const seed of seeds) {
+      if (enough(summaries)) break;
+      summaries.push(summariseRun(await runScenario(scenario, seed, { timeline: false })));
+      if (summaries.length % CHUNK === 0) onProgress?.(summaries.length, seeds.length);
+    }
+    onProgress?.(summaries.length, seeds.length);
+    return summaries;
+  });
 }
 
 /**

@@ -23,7 +23,7 @@ describe('recommend and prove', () => {
       expect(candidate.failingSeed).not.toBeNull();
     }
     expect(renderRecommendation(result)).toMatch(/--max-deliveries 2 --delay-ms 0/);
-  });
+  }, 120_000);
 
   it('proves a policy\'s minimums on fresh seeds against a target rate, and refuses one delivery fewer', async () => {
     const held = await proveScenario(FILE, { maxDeliveries: 3, delayMs: 1000 }, { seeds: 20, targetFailureRate: 0.2 });
