@@ -23,6 +23,7 @@ function codeOf(error: unknown): string {
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) return 'EACCES';
   if (name === 'SlowDown' || name === 'RequestTimeout' || name === 'InternalError' || (status !== undefined && status >= 500)) return 'EAGAIN';
   if (error instanceof Error && error.message === 'Region is missing') return 'EINVAL';
+  if (error instanceof Error && error.name === 'CredentialsProviderError') return 'EACCES';
   if (status === undefined) {
     // No answer at all: the network (refused, reset, timed out) — worth another delivery.
     return describeNetworkFailure(error, requestTimeoutMs()).reason === 'timeout' ? 'ETIMEDOUT' : 'ECONNRESET';
@@ -33,6 +34,7 @@ function codeOf(error: unknown): string {
 function reasonOf(error: unknown): string {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (error instanceof Error && error.message === 'Region is missing') return 'no AWS region: set AWS_REGION or a region in the AWS profile';
+  if (error instanceof Error && error.name === 'CredentialsProviderError') return 'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
   if (status === undefined) return describeNetworkFailure(error, requestTimeoutMs()).detail;
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error && error.message !== name && error.message !== 'UnknownError' ? `: ${error.message.split('\n')[0]}` : '';
