@@ -7,7 +7,7 @@ import { CHECK_REGISTRY } from '../../src/evaluate/checks/registry.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { existsSync } from 'node:fs';
 import { loadEnvironment } from '../../src/policy/load.js';
-import { capture, makeWorkspace } from './workspace.js';
+import { capture, definitions, makeWorkspace } from './workspace.js';
 
 let workspace: Awaited<ReturnType<typeof makeWorkspace>>;
 beforeAll(async () => {
@@ -263,5 +263,22 @@ describe('policy-check: shaped like the tools users know', () => {
     const again = await runIn(workspace.dir, ['init', '--broker', broker, '--dir', dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^policy-check: init: .*policies, .*policy-check\.yaml already exist\(s\); init never overwrites/);
+  });
+});
+
+describe('outside text in human output (issue 13 row 6)', () => {
+  it.each(['table', 'github', 'markdown'])('an exchange named "esr.dlx\\n::error::x" in a definitions file starts no workflow command in %s', async (format) => {
+    const evil = 'esr.dlx\n::error::x';
+    const document = definitions(true) as { exchanges: { name: string }[]; bindings: { source: string }[]; policies: { definition: Record<string, unknown> }[] };
+    document.exchanges[0]!.name = evil;
+    document.bindings[0]!.source = evil;
+    document.policies[0]!.definition['dead-letter-exchange'] = 'esr.missing\n::error::x';
+    const file = join(workspace.dir, 'evil.json');
+    await writeFile(file, JSON.stringify(document));
+    await writeFile(join(workspace.policies, 'environments', 'evil.yaml'), `name: evil\nfiles: [../../evil.json]\nqueues:\n  export-commands: { name: esr.queue.appfilegenerationcommand, consumerConfig: ../consumers/esr-data-exporter.yml }\n  apprecord-created: { name: esr.queue.apprecord.created.dataexporter, consumerConfig: ../consumers/esr-data-exporter.yml }\n`);
+    const result = await run(['--env', 'evil', '--format', format]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('esr.missing\\n::error::x');
+    expect(result.stdout).not.toMatch(/^\s*::error::x/m);
   });
 });
