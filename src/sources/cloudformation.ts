@@ -4,7 +4,7 @@
  * (parameter defaults, `!GetAtt Queue.Arn` to a queue in the same template); anything else is
  * reported as unknown until deployment.
  */
-import { LineCounter, parseDocument, type Document, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SourceError } from './errors.js';
 import type { Provenance, QueueSettings, Setting, Suppression } from './queue-settings.js';
 import { parseRedrivePolicy, sqsQueueSettings, type RedrivePolicy, type SqsQueueSpec } from './sqs-attributes.js';
@@ -51,8 +51,12 @@ export function parseTemplate(text: string, file: string): { document: unknown; 
     const at = lineCounter.linePos(first.pos[0]);
     throw new SourceError(`${file}:${at.line}:${at.col}: ${first.message.split('\n')[0] ?? 'invalid YAML'}`);
   }
+  /** The line of a path's key (`WorkQueue:`, `RedrivePolicy:`), or of the item in a list: where a reader looks. */
   const lineOf = (path: (string | number)[]): number | undefined => {
-    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const parent = path.length <= 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    const last = path.at(-1);
+    const key = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key : undefined;
+    const node = (isScalar(key) ? key : doc.getIn(path, true)) as { range?: [number, number, number] } | undefined;
     return node?.range === undefined ? undefined : lineCounter.linePos(node.range[0]).line;
   };
   try {

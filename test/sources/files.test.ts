@@ -103,7 +103,7 @@ describe('CloudFormation', () => {
     expect(commands).toMatchObject({
       id: `${yaml}#CommandQueue`,
       role: 'work',
-      maxDeliveries: { value: 13, from: { source: 'cloudformation', origin: 'file', detail: 'CommandQueue.RedrivePolicy', file: yaml, line: 20 } },
+      maxDeliveries: { value: 13, from: { source: 'cloudformation', origin: 'file', detail: 'CommandQueue.RedrivePolicy', file: yaml, line: 19 } },
       deadLetterTarget: { value: { kind: 'queue', resolvedQueues: ['esr-prod-appfilegenerationcommand-dlq'] } },
       visibilityTimeoutSeconds: { value: 60, from: { line: 17 } },
     });

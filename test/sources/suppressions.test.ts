@@ -102,7 +102,7 @@ ${skip}
   it('waives that check, reported as waived with the reason', async () => {
     const file = template('          - id: ESR-DLQ-001\n            reason: drained; deleted next release');
     const [legacy] = await fileSource(file).load();
-    expect(legacy).toMatchObject({ location: { file, line: 4 }, suppressions: [{ checkId: 'ESR-DLQ-001', reason: 'drained; deleted next release', location: { file, line: 8 } }] });
+    expect(legacy).toMatchObject({ location: { file, line: 3 }, suppressions: [{ checkId: 'ESR-DLQ-001', reason: 'drained; deleted next release', location: { file, line: 8 } }] });
     const report = await runPolicyCheck({ env: 'iac', policiesDir: policies(), sources: [file], asOf: '2026-12-01', environ: {} });
     expect(report.findings.find((f) => f.check === 'ESR-DLQ-001')).toMatchObject({ status: 'waived', waiver: { reason: 'drained; deleted next release' } });
     expect(exitCode(report)).toBe(0);
@@ -112,6 +112,6 @@ ${skip}
     const file = template('          - id: ESR-DLQ-001');
     expect((await failure(file)).message).toBe(`${file}:8: suppression of ESR-DLQ-001 without a reason: write skip: [{ id: ESR-DLQ-001, reason: <why this is accepted> }]`);
     const notAList = template('          id: ESR-DLQ-001');
-    expect((await failure(notAList)).message).toMatch(/template\.yaml:7: Legacy Metadata policy-check needs skip: a list of \{ id, reason \}/);
+    expect((await failure(notAList)).message).toMatch(/template\.yaml:6: Legacy Metadata policy-check needs skip: a list of \{ id, reason \}/);
   });
 });
