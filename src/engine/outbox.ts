@@ -1,9 +1,10 @@
 import { OperatingError } from '../errors.js';
 
-/** Where export files go. A local folder in production here; S3 would be another implementation. */
+/** Where export files go: a local folder (outboxes/folder.ts) or an S3 bucket (outboxes/s3.ts); docs/outbox.md. */
 export interface Outbox {
   /**
-   * Writes the whole file or nothing (temp + rename); writing the same name again replaces it atomically.
+   * Writes the whole file or nothing. Writing the same name again with the same content is harmless;
+   * with another content the folder replaces it atomically, S3 refuses it (`EEXIST`).
    * Throws `OutboxError` when the file cannot be written.
    */
   write(fileName: string, content: string): Promise<void>;
