@@ -7,7 +7,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../verifier/workspace.js';
 
@@ -133,7 +133,7 @@ describe('the packed package, installed into an empty project', () => {
       expectQuiet(result.stderr);
       const report = JSON.parse(result.stdout) as { env: string; findings: { status: string; location?: { file: string } }[] };
       expect(report.env).toBe('mine');
-      expect(report.findings.every((finding) => !finding.location || finding.location.file.startsWith(own))).toBe(true);
+      expect(report.findings.every((finding) => !finding.location || resolve(project, finding.location.file).startsWith(own))).toBe(true);
       expect(report.findings.filter((finding) => finding.status === 'fail' || finding.status === 'error')).toEqual([]);
       expect(result.code).toBe(0);
     } finally {
