@@ -99,8 +99,12 @@ interface Cli {
   spawnConsumer(args: string[]): Consumer;
 }
 
+/** The trial's own settings only: an inherited MONGODB_URI or S3_ENDPOINT would send a `--state` (SQLite) trial to MongoDB, or the files elsewhere. */
+const INHERITED_OUT = ['MONGODB_URI', 'S3_ENDPOINT', 'SQS_ENDPOINT', 'AMQP_URL'];
+
 function cliWith(env: NodeJS.ProcessEnv): Cli {
-  const options: SpawnOptions = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INHERITED_OUT.includes(name)));
+  const options: SpawnOptions = { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
   return {
     run(args, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
