@@ -63,17 +63,25 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     const shared = await cell.setup?.();
     const trials: TrialResult[] = [];
+    // A trial that could not be carried out (seed or schedule failed, a server did not start) is
+    // reported with its seed, never dropped from the counts silently.
+    const aborted: { seed: number; error: string }[] = [];
     const started = process.hrtime.bigint();
     try {
       for (let trial = 0; trial < TRIALS; trial++) {
-        trials.push(await runCrashTrial({ ...cell.options, ...shared?.options, seed: 10_000 + trial, kills: KILLS_PER_TRIAL }));
+        const seed = 10_000 + trial;
+        try {
+          trials.push(await runCrashTrial({ ...cell.options, ...shared?.options, seed, kills: KILLS_PER_TRIAL }));
+        } catch (error) {
+          aborted.push({ seed, error: (error instanceof Error ? error.message : String(error)).split('\n')[0]! });
+        }
         process.stderr.write(`bench crash ${cell.name}: ${trial + 1}/${TRIALS}\r`);
       }
     } finally {
       shared?.close();
     }
     const failing = trials.filter((r) => r.problems.length > 0).map((r) => ({ seed: r.seed, problems: r.problems.slice(0, 3) }));
-    results[cell.name] = { ...tally(trials), seconds: Number(process.hrtime.bigint() - started) / 1e9, failingTrials: failing };
+    results[cell.name] = { ...tally(trials), seconds: Number(process.hrtime.bigint() - started) / 1e9, failingTrials: failing, abortedTrials: aborted };
   }
   return { trialsPerCell: TRIALS, killsPerTrial: KILLS_PER_TRIAL, cells: results };
 }
