@@ -66,6 +66,8 @@ beforeAll(async () => {
   // needs AWS: the shipped policies, with aws/legacy read from definitions exports instead of Amazon MQ.
   standIns = join(bin, 'policies');
   await cp(join(ROOT, 'policies'), standIns, { recursive: true });
+  // --prove runs the policies' provenBy scenarios, found next to the policies folder.
+  await symlink(join(ROOT, 'scenarios'), join(bin, 'scenarios'));
   await writeFile(join(bin, 'aws.json'), JSON.stringify(definitions(false)));
   await writeFile(join(bin, 'legacy.json'), JSON.stringify(definitions(true)));
   for (const env of ['aws', 'legacy']) {
