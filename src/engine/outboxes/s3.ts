@@ -21,7 +21,8 @@ function codeOf(error: unknown): string {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (name === 'NoSuchBucket' || status === 404) return 'ENOENT';
   if (name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403) return 'EACCES';
-  if (name === 'SlowDown' || name === 'RequestTimeout' || name === 'InternalError' || (status !== undefined && status >= 500)) return 'EAGAIN';
+  // 409: a conditional write raced another operation on the key; S3 says to try again.
+  if (name === 'SlowDown' || name === 'RequestTimeout' || name === 'InternalError' || status === 409 || (status !== undefined && status >= 500)) return 'EAGAIN';
   if (error instanceof Error && error.message === 'Region is missing') return 'EINVAL';
   if (error instanceof Error && error.name === 'CredentialsProviderError') return 'EACCES';
   if (status === undefined) {
