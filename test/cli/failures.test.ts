@@ -27,6 +27,8 @@ const HANG_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Start-up varies on a shared machine: each case may exceed its bound by this much over the measured start-up. */
 const SLACK_MS = 10_000;
+/** The same for the time the process reports itself. */
+const IN_PROCESS_SLACK_MS = 2_500;
 
 interface Ran {
   code: number | null;
@@ -216,8 +218,9 @@ describe.concurrent('esr-export under failure: exit 2, one line, bounded time', 
         if (failure.retries === 'none') expect(retries, 'refused at once: no retry').toEqual([]);
         if (failure.retries === 'some') expect(retries.length, 'progress while retrying').toBeGreaterThan(0);
         const inProcess = /in (\d+) ms/.exec(errors[0]!)?.[1];
-        // The process's own figure: at most the bound, plus timer lateness on a loaded machine.
-        if (inProcess !== undefined) expect(Number(inProcess)).toBeLessThanOrEqual(failure.boundMs + 500);
+        // The process's own figure: at most the bound, plus timer lateness on a loaded machine (two cores
+        // shared with the rest of the suite: seconds, not milliseconds, of lateness were seen).
+        if (inProcess !== undefined) expect(Number(inProcess)).toBeLessThanOrEqual(failure.boundMs + IN_PROCESS_SLACK_MS);
         expect(ran.elapsedMs - startupMs, `${name} took ${Math.round(ran.elapsedMs)} ms (start-up ${Math.round(startupMs)} ms)`).toBeLessThan(failure.boundMs + SLACK_MS);
       });
     }
