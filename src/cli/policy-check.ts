@@ -34,19 +34,9 @@ const processIo: Io = {
   today: () => new Date().toISOString().slice(0, 10),
 };
 
-interface Options {
-  env?: string;
-  policies?: string;
-  source?: string[];
-  baseline?: string;
-  format?: string[];
-  output?: string;
-  prove?: boolean;
+/** The flags: what a config file may hold, and the two only the command line gives. */
+interface Options extends ConfigFile {
   strict?: boolean;
-  softFail?: boolean;
-  check?: string[];
-  skipCheck?: string[];
-  quiet?: boolean;
   config?: string;
 }
 

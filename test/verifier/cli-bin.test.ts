@@ -40,7 +40,7 @@ describe('bin/policy-check.js', () => {
 });
 
 describe('no stray noise from dependencies', () => {
-  const env = { ...process.env, NO_COLOR: '1', PC_KEY: 'AKIDEXAMPLE', PC_SECRET: 'not-a-real-secret' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', PC_KEY: 'AKIDEXAMPLE', PC_SECRET: 'not-a-real-secret' };
   delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
 
   it("the AWS SDK's Node-version warning is not printed by our entry points (it is, without them, on Node < 22)", async () => {
