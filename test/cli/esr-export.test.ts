@@ -58,6 +58,12 @@ describe('esr-export', () => {
     expect((await run('audit', ...common, '--as-of', '2021-07-31')).code).toBe(0);
   });
 
+  it('--state with a MongoDB URI as well is refused, naming both, never one silently unused', async () => {
+    const { code, err } = await run('audit', '--state', join(dir, 'both.sqlite'), '--mongodb-uri', 'mongodb://127.0.0.1:1/x', '--as-of', '2021-07-31');
+    expect(code).toBe(2);
+    expect(err).toMatch(/--state and --mongodb-uri both name a store: give one/);
+  });
+
   it('audit of a store that holds nothing (a --state path never used) is exit 2, never "no stuck records"', async () => {
     const { code, out, err } = await run('audit', '--state', join(dir, 'never-used.sqlite'), '--as-of', '2021-07-31');
     expect(code).toBe(2);

@@ -91,6 +91,14 @@ function checkBrokerOptions(command: Command, options: CommonOptions): void {
 }
 
 /** Stores that outlive the command: what a command reading earlier runs' state needs. */
+/** Two stores named at once would leave one silently unused: the user says which. */
+function checkOneStore(command: Command, options: CommonOptions): void {
+  if (!options.state || !options.mongodbUri) return;
+  const fromEnv = command.getOptionValueSource('mongodbUri') === 'env';
+  const mongo = fromEnv ? 'MONGODB_URI (set in the environment)' : '--mongodb-uri';
+  throw new CliError(`--state and ${mongo} both name a store: give one${fromEnv ? ' (unset MONGODB_URI to use the SQLite file)' : ''}`);
+}
+
 function checkPersistentStore(options: CommonOptions, what: string): void {
   if (!options.state && !options.mongodbUri) {
     throw new CliError(`${what} reads the store the runs wrote: pass --state FILE (SQLite) or --mongodb-uri URI (or set MONGODB_URI); an empty in-memory store would report nothing`);
@@ -174,7 +182,7 @@ function openSqlite(file: string): SqliteStore {
 }
 
 async function openConfiguredStore(options: CommonOptions) {
-  if (options.state && !options.mongodbUri) {
+  if (options.state) {
     const store = openSqlite(options.state);
     return { store: store as Store, description: store.describe(), closeStore: () => store.close() };
   }
@@ -202,6 +210,7 @@ export function withContext<T>(io: Io, setExitCode: (code: number) => void, acti
     const options = command.opts() as T & CommonOptions;
     checkBrokerOptions(command, options);
     if (command.getOptionValueSource('s3Endpoint') === 'cli' && !isS3Url(options.outbox)) throw new CliError('--s3-endpoint needs an s3://BUCKET/PREFIX --outbox');
+    checkOneStore(command, options);
     if (needs.persistentStore) checkPersistentStore(options, needs.persistentStore);
     needs.check?.(options);
     const context = await openContext(options, io.err);
