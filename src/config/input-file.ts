@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { InputError } from './validated-yaml.js';
+import { InputError } from './input-error.js';
 
 /** Policies, environments, scenarios, exports and plans are far below this; a larger file is a mistake. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;

@@ -1,21 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { OperatingError } from '../errors.js';
+import { InputError } from './input-error.js';
 import { readInputFile } from './input-file.js';
 
-/** Bad input: names file, line, column and what was expected. Exit code 2. */
-export class InputError extends OperatingError {
-  constructor(
-    readonly file: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${file}${line === null ? '' : `:${line}${column === null ? '' : `:${column}`}`}: ${detail}`, options);
-  }
-}
+export { InputError } from './input-error.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats.default(ajv);

@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readInputFile } from '../../config/input-file.js';
-import { parseValidatedYaml } from '../../config/validated-yaml.js';
 
 export const CONFIG_FILES = ['policy-check.yaml', '.policy-check.yaml'] as const;
 
@@ -40,6 +39,8 @@ function relativeTo(base: string, path: string): string {
 
 /** Reads and validates a config file; throws InputError naming file:line:col. */
 export async function readConfigFile(file: string): Promise<ConfigFile> {
+  // Loaded when a config file is read: YAML and JSON Schema are most of a cold start (`--help`).
+  const { parseValidatedYaml } = await import('../../config/validated-yaml.js');
   const config = parseValidatedYaml<ConfigFile>(await readInputFile(file), file, schema);
   const base = dirname(resolve(file));
   const resolved: ConfigFile = { ...config };
