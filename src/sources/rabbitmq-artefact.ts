@@ -50,6 +50,14 @@ function vhostOfUnnamed(artefacts: readonly RabbitArtefact[]): string {
   );
 }
 
+/** A queue entry of a file, in its vhost, for the semantics; written out, not spread (a hidden class shared by all). */
+function rabbitQueue(entry: RabbitArtefact['queues'][number], vhost: string): RabbitQueue {
+  const queue: RabbitQueue = { name: entry.name, vhost, type: entry.type, arguments: entry.arguments };
+  if (entry.reportedPolicy !== undefined) queue.reportedPolicy = entry.reportedPolicy;
+  if (entry.reportedOperatorPolicy !== undefined) queue.reportedOperatorPolicy = entry.reportedOperatorPolicy;
+  return queue;
+}
+
 /** Every queue of every vhost the files describe, each with the file and line it is listed on. */
 export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], source: string): QueueSettings[] {
   const unnamed = vhostOfUnnamed(artefacts);
@@ -77,9 +85,9 @@ export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], sour
     const locations = new Map(inVhost.map((q) => [q.name, q.location]));
     const settings = rabbitQueueSettings(
       {
-        vhost,
+        vhost: vhost === UNNAMED ? null : vhost,
         version: versions[0] ?? null,
-        queues: inVhost.map(({ location: _location, ...q }) => ({ ...q, vhost })),
+        queues: inVhost.map((q) => rabbitQueue(q, vhost)),
         exchanges: exchanges.get(vhost) ?? [],
         bindings: bindings.get(vhost) ?? [],
         policies: policies.get(vhost) ?? [],
@@ -87,12 +95,11 @@ export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], sour
       },
       { source, ...(file === undefined ? {} : { file }) },
     );
-    return settings.map((s): QueueSettings => {
+    for (const s of settings) {
+      // set on the new object, not spread into a copy: a copy with one more key gets a hidden class of its own (Node 20)
       const location = locations.get(s.name);
-      const placed: QueueSettings = { ...s, ...(location === undefined ? {} : { location }) };
-      if (vhost !== UNNAMED) return placed;
-      const { vhost: _vhost, ...rest } = placed;
-      return { ...rest, id: s.name };
-    });
+      if (location !== undefined) s.location = location;
+    }
+    return settings;
   });
 }

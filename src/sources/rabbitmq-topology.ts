@@ -8,7 +8,8 @@ import { effectiveSettings, type EffectiveContext, type EffectiveSettings, type 
 import { RoutingTable, type RabbitBinding, type RabbitExchange } from '../semantics/rabbitmq/routing.js';
 
 export interface RabbitTopology {
-  vhost: string;
+  /** null when the files do not say (a per-vhost export alone): the queues then have no vhost and are identified by name. */
+  vhost: string | null;
   /** e.g. `3.10.8`; null when unknown. */
   version: string | null;
   queues: RabbitQueue[];
@@ -81,8 +82,8 @@ export function rabbitQueueSettings(topology: RabbitTopology, ctx: Omit<Effectiv
     return {
       broker: 'rabbitmq',
       name: a.queue.name,
-      id: `${topology.vhost}/${a.queue.name}`,
-      vhost: topology.vhost,
+      id: topology.vhost === null ? a.queue.name : `${topology.vhost}/${a.queue.name}`,
+      ...(topology.vhost === null ? {} : { vhost: topology.vhost }),
       ...(topology.version === null ? {} : { brokerVersion: topology.version }),
       role,
       queueType: a.queue.type,

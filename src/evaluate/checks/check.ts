@@ -45,7 +45,23 @@ export function queuesNamed(queues: readonly QueueSettings[], name: string): rea
   return index.get(name) ?? [];
 }
 
-/** The queue called `name` on the same broker and vhost as `queue` (where its dead-letters can go). */
+const placeIndexes = new WeakMap<readonly QueueSettings[], Map<string, QueueSettings>>();
+
+const placeKey = (broker: string, vhost: string | undefined, name: string): string => `${broker}\u0000${vhost ?? '\u0001'}\u0000${name}`;
+
+/**
+ * The queue called `name` on the same broker and vhost as `queue` (where its dead-letters can go): the
+ * first such queue read, through an index built once per list (an estate's 100 vhosts each have an `esr.dlq`).
+ */
 export function besideOf(queues: readonly QueueSettings[], queue: QueueSettings, name: string): QueueSettings | undefined {
-  return queuesNamed(queues, name).find((other) => other.broker === queue.broker && other.vhost === queue.vhost);
+  let index = placeIndexes.get(queues);
+  if (index === undefined) {
+    index = new Map();
+    for (const other of queues) {
+      const key = placeKey(other.broker, other.vhost, other.name);
+      if (!index.has(key)) index.set(key, other);
+    }
+    placeIndexes.set(queues, index);
+  }
+  return index.get(placeKey(queue.broker, queue.vhost, name));
 }

@@ -41,16 +41,18 @@ export const deadLetterPath: Check<DeadLetterCheck> = (queue, config, context) =
     const loss = queue.broker === 'sqs' ? 'SQS retries until retention expires, then deletes it' : 'a rejected message is dropped silently';
     return { status: 'fail', expected, actual: 'none', message: `no dead-letter target: ${loss}`, from: setting.from };
   }
-  const base = { expected, actual: `${describeTarget(target)} (${describeProvenance(setting.from)})`, from: setting.from };
+  const actual = `${describeTarget(target)} (${describeProvenance(setting.from)})`;
+  // one literal shape for every verdict (a spread base would give each its own hidden class)
+  const verdict = (status: Verdict['status'], message: string): Verdict => ({ status, expected, actual, message, from: setting.from });
   if (queue.broker === 'sqs') {
     const dlq = findSqsQueue(target, context);
-    if (!dlq) return { ...base, status: 'fail', message: `the dead-letter queue ${target.name} does not exist among the ${context.queues.length} queue(s) read` };
-    return { ...base, status: 'pass', message: `dead-letters to ${dlq.name}` };
+    if (!dlq) return verdict('fail', `the dead-letter queue ${target.name} does not exist among the ${context.queues.length} queue(s) read`);
+    return verdict('pass', `dead-letters to ${dlq.name}`);
   }
   const routes = rabbitRoutes(target, context);
-  if (routes === undefined) return { ...base, status: 'error', message: `cannot tell where dead-letter exchange '${target.name}' routes: the source does not report its bindings` };
-  if (routes.length === 0) return { ...base, status: 'fail', message: `dead-letter exchange '${target.name}' routes to no queue: dead-lettered messages are dropped silently` };
-  return { ...base, status: 'pass', message: `dead-letters via '${target.name}' to ${routes.join(', ')}` };
+  if (routes === undefined) return verdict('error', `cannot tell where dead-letter exchange '${target.name}' routes: the source does not report its bindings`);
+  if (routes.length === 0) return verdict('fail', `dead-letter exchange '${target.name}' routes to no queue: dead-lettered messages are dropped silently`);
+  return verdict('pass', `dead-letters via '${target.name}' to ${routes.join(', ')}`);
 };
 
 /**
