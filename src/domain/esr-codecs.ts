@@ -1,4 +1,4 @@
-import { compactDate, expandDate, isIsoDate, type IsoDate } from './dates.js';
+import { compactDate, digitsAt, expandDate, isIsoDate, type IsoDate } from './dates.js';
 
 /**
  * One codec per ESR format key (`X(n)`, `F(n)`, `N(n,m)`, `L(n)`): how a value becomes the text of
@@ -49,10 +49,14 @@ const NEEDS_CARE = /[\\\n\r\ud800-\udfff]/;
 
 /** True when a line joined from `fieldCount` unescaped cells needs no escaping at all. */
 export function isPlainLine(line: string, fieldCount: number): boolean {
-  if (NEEDS_CARE.test(line)) return false;
-  let delimiters = 0;
-  for (let at = line.indexOf(DELIMITER); at !== -1; at = line.indexOf(DELIMITER, at + 1)) delimiters++;
-  return delimiters === fieldCount - 1;
+  return !NEEDS_CARE.test(line) && countDelimiters(line) === fieldCount - 1;
+}
+
+/** Raw delimiters in a line: one fewer than its fields, since an escaped cell holds none. */
+export function countDelimiters(line: string): number {
+  let count = 0;
+  for (let at = line.indexOf(DELIMITER); at !== -1; at = line.indexOf(DELIMITER, at + 1)) count++;
+  return count;
 }
 
 function isHighSurrogate(code: number): boolean {
@@ -247,9 +251,12 @@ export function decimal(width: number, scale: number): Codec<number> {
 /** The largest instant with a 4-digit year: 9999-12-31T23:59:59.999Z. */
 const TIMESTAMP_MAX = 253_402_300_799_999;
 
-/** `L(17)`: an instant (epoch ms) as UTC YYYYMMDDHHMMSSmmm. */
+/** `L(17)`: an instant (epoch ms) as UTC YYYYMMDDHHMMSSmmm. Slices, not regexes: every file's header has one. */
 export function timestamp(): Codec<number> {
-  const toDigits = (epochMs: number) => new Date(epochMs).toISOString().replace(/\D/g, '');
+  const toDigits = (epochMs: number) => {
+    const iso = new Date(epochMs).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ, as the range checked below ensures
+    return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + iso.slice(20, 23);
+  };
   return {
     key: 'L(17)',
     encode(value) {
@@ -259,9 +266,11 @@ export function timestamp(): Codec<number> {
       return toDigits(value);
     },
     decode(cell) {
-      const parts = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/.exec(cell)?.slice(1).map(Number);
-      const [year = NaN, month = NaN, day = NaN, hours = NaN, minutes = NaN, seconds = NaN, ms = NaN] = parts ?? [];
-      const epochMs = Date.UTC(year, month - 1, day, hours, minutes, seconds, ms);
+      const part = (from: number, to: number) => digitsAt(cell, from, to);
+      const epochMs =
+        cell.length === 17 && part(0, 17) >= 0
+          ? Date.UTC(part(0, 4), part(4, 6) - 1, part(6, 8), part(8, 10), part(10, 12), part(12, 14), part(14, 17))
+          : NaN;
       // Date.UTC rolls 20210231 over into March: re-rendering catches dates and times that do not exist.
       if (Number.isNaN(epochMs) || epochMs < 0 || toDigits(epochMs) !== cell) {
         throw new FieldProblem(`L(17) expects a UTC timestamp YYYYMMDDHHMMSSmmm, got ${describe(cell)}`);

@@ -1,5 +1,6 @@
 import {
   code,
+  countDelimiters,
   date,
   decimal,
   DELIMITER,
@@ -416,11 +417,15 @@ class Reader {
     return file;
   }
 
-  detail(raw: string, lineNo: number, layout: DetailLayout, state: ExportedState, what: string): ExportRecord {
+  expectDetail(raw: string, lineNo: number): void {
     if (!raw.startsWith(DETAIL_PREFIX)) {
       const found = raw.startsWith(RECORD_TYPES.header + DELIMITER) ? 'a second header record' : `'${raw.slice(0, 20)}'`;
       this.fail(lineNo, `expected a detail (${RECORD_TYPES.detail}) or trailer (${RECORD_TYPES.trailer}) record, found ${found}`, 1);
     }
+  }
+
+  detail(raw: string, lineNo: number, layout: DetailLayout, state: ExportedState, what: string): ExportRecord {
+    this.expectDetail(raw, lineNo);
     const values = decodeLine(this.fileName, lineNo, raw, layout.fields, what);
     try {
       return layout.build(new Row(values, layout.index), state);
@@ -441,6 +446,30 @@ class Reader {
 }
 
 /**
+ * The detail lines between header and trailer, each handed to `read`, which returns the record's
+ * id; then the checks that hold whatever a reader decodes: each id once, a trailer that counts
+ * them, nothing after it.
+ */
+function forEachDetail(reader: Reader, lines: readonly string[], idAt: number, read: (raw: string, lineNo: number) => string): void {
+  const lineOfId = new Map<string, number>();
+  let index = 1;
+  for (; index < lines.length && !lines[index]!.startsWith(TRAILER_PREFIX); index++) {
+    const raw = lines[index]!;
+    const id = read(raw, index + 1);
+    const firstLine = lineOfId.get(id);
+    if (firstLine !== undefined) {
+      reader.fail(index + 1, `expected each record once, found id ${id} again (first on line ${firstLine})`, columnOf(raw.split(DELIMITER), idAt));
+    }
+    lineOfId.set(id, index + 1);
+  }
+  if (index >= lines.length) {
+    reader.fail(lines.length + 1, `expected the trailer record (${RECORD_TYPES.trailer}|count), found the end of the file (truncated file?)`);
+  }
+  reader.trailer(lines[index]!, index + 1, index - 1);
+  if (index + 1 < lines.length) reader.fail(index + 2, 'expected the end of the file after the trailer, found another line', 1);
+}
+
+/**
  * Parses a whole file. Every problem is an EsrFileError naming the file (when given), the line, the
  * column and what was expected; a file that is cut short is reported as such, never half-returned.
  */
@@ -457,27 +486,42 @@ export function parseEsrFile(text: string, fileName?: string): EsrFile {
   };
   const layout = DETAIL_LAYOUTS[file.type];
   const what = `a ${file.type} detail record`;
-  const lineOfId = new Map<string, number>();
-  let index = 1;
-  for (; index < lines.length && !lines[index]!.startsWith(TRAILER_PREFIX); index++) {
-    const raw = lines[index]!;
-    const record = reader.detail(raw, index + 1, layout, state, what);
+  forEachDetail(reader, lines, layout.index.id!, (raw, lineNo) => {
+    const record = reader.detail(raw, lineNo, layout, state, what);
     if (record.office !== file.office) {
-      reader.fail(index + 1, `expected the header's office ${file.office} in field office, found ${record.office}`, columnOfField(raw, layout.fields, 'office'));
+      reader.fail(lineNo, `expected the header's office ${file.office} in field office, found ${record.office}`, columnOfField(raw, layout.fields, 'office'));
     }
-    const firstLine = lineOfId.get(record.id);
-    if (firstLine !== undefined) {
-      reader.fail(index + 1, `expected each record once, found id ${record.id} again (first on line ${firstLine})`, columnOfField(raw, layout.fields, 'id'));
-    }
-    lineOfId.set(record.id, index + 1);
     file.records.push(record);
-  }
-  if (index >= lines.length) {
-    reader.fail(lines.length + 1, `expected the trailer record (${RECORD_TYPES.trailer}|count), found the end of the file (truncated file?)`);
-  }
-  reader.trailer(lines[index]!, index + 1, file.records.length);
-  if (index + 1 < lines.length) reader.fail(index + 2, 'expected the end of the file after the trailer, found another line', 1);
+    return record.id;
+  });
   return file;
+}
+
+/**
+ * The ids of the records a file holds, read from its bytes with every check that ties them to it:
+ * the header (and the name it implies), one detail line per record with the layout's field count,
+ * each id once, the trailer's count. It decodes no other field: for readers that only ask which
+ * records are in which file (the simulator's invariants, thousands of files a second), at a small
+ * fraction of parseEsrFile's cost. The other fields' formats are parseEsrFile's to check.
+ */
+export function readRecordIds(text: string, fileName?: string): string[] {
+  const reader = new Reader(fileName);
+  const lines = reader.lines(text);
+  const { type } = reader.header(lines[0]!);
+  const layout = DETAIL_LAYOUTS[type];
+  const idAt = layout.index.id!;
+  const ids: string[] = [];
+  forEachDetail(reader, lines, idAt, (raw, lineNo) => {
+    reader.expectDetail(raw, lineNo);
+    const idStart = DETAIL_PREFIX.length;
+    const cell = raw.slice(idStart, raw.indexOf(DELIMITER, idStart));
+    // A wrong field count or an escape in the id (rare): the full decoding, which reports a bad line with its column.
+    const simple = countDelimiters(raw) === layout.fields.length - 1 && !cell.includes(ESCAPE);
+    const id = simple ? cell : (decodeLine(reader.fileName, lineNo, raw, layout.fields, `a ${type} detail record`)[idAt] as string);
+    ids.push(id);
+    return id;
+  });
+  return ids;
 }
 
 function baseName(path: string): string {

@@ -11,8 +11,18 @@ export interface DateRange {
   to: IsoDate;
 }
 
-export function exportWindow(runDate: IsoDate): DateRange {
-  return { from: addDays(runDate, WINDOW_START_DAYS), to: addDays(runDate, WINDOW_END_DAYS) };
+/** Windows by run date: every command computes one, and a sweep runs the same few run dates by the hundred thousand. */
+const windows = new Map<IsoDate, Readonly<DateRange>>();
+const WINDOWS_CACHED_MAX = 10_000;
+
+export function exportWindow(runDate: IsoDate): Readonly<DateRange> {
+  let window = windows.get(runDate);
+  if (!window) {
+    if (windows.size >= WINDOWS_CACHED_MAX) windows.clear();
+    window = Object.freeze({ from: addDays(runDate, WINDOW_START_DAYS), to: addDays(runDate, WINDOW_END_DAYS) });
+    windows.set(runDate, window);
+  }
+  return window;
 }
 
 export function isInWindow(startDate: IsoDate, runDate: IsoDate): boolean {

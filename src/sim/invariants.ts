@@ -1,5 +1,5 @@
 import { batchKeyOf } from '../domain/command.js';
-import { parseEsrFile } from '../domain/esr-file.js';
+import { readRecordIds } from '../domain/esr-file.js';
 import { parseFileName } from '../domain/file-name.js';
 import type { OfficeCode } from '../domain/offices.js';
 import type { ExportRecord, FileType } from '../domain/records.js';
@@ -31,17 +31,34 @@ export interface FinalState {
 }
 
 export function summariseCommand(command: CommandRecord): CommandSummary {
-  const deliveries = command.messages.reduce((sum, m) => sum + m.deliveries, 0);
-  const attempts = command.messages.reduce((sum, m) => sum + m.attempts, 0);
-  const batchKey = batchKeyOf({ ...command, localOffice: command.office });
-  const base = { commandId: command.commandId, office: command.office, batchKey, deliveries, attempts };
-  const acked = command.messages.find((m) => m.fate === 'acked');
-  if (acked) return { ...base, fate: 'acked', detail: acked.detail };
-  const dead = command.messages.find((m) => m.fate === 'dead-lettered');
-  if (dead) return { ...base, fate: 'dead-lettered', detail: `in the DLQ: ${dead.detail}` };
-  if (command.messages.some((m) => m.fate === null)) return { ...base, fate: 'in-flight', detail: 'still on the broker when the run stopped' };
+  // One pass, no copies: a sweep summarises every command of every seed.
+  let deliveries = 0;
+  let attempts = 0;
+  let acked: CommandRecord['messages'][number] | undefined;
+  let dead: CommandRecord['messages'][number] | undefined;
+  let unsettled = false;
+  for (const m of command.messages) {
+    deliveries += m.deliveries;
+    attempts += m.attempts;
+    if (m.fate === 'acked') acked ??= m;
+    else if (m.fate === 'dead-lettered') dead ??= m;
+    else if (m.fate === null) unsettled = true;
+  }
+  const batchKey = batchKeyOf({ type: command.type, localOffice: command.office, runDate: command.runDate });
+  const summary = (fate: CommandSummary['fate'], detail: string): CommandSummary => ({
+    commandId: command.commandId,
+    office: command.office,
+    batchKey,
+    deliveries,
+    attempts,
+    fate,
+    detail,
+  });
+  if (acked) return summary('acked', acked.detail);
+  if (dead) return summary('dead-lettered', `in the DLQ: ${dead.detail}`);
+  if (unsettled) return summary('in-flight', 'still on the broker when the run stopped');
   const lost = command.messages.find((m) => m.fate !== 'replayed') ?? command.messages[0]!;
-  return { ...base, fate: 'lost', detail: `${lost.fate}: ${lost.detail}` };
+  return summary('lost', `${lost.fate}: ${lost.detail}`);
 }
 
 /**
@@ -88,7 +105,7 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
       const key = `${parts.type}:${parts.sequence}`;
       sequences.set(key, [...(sequences.get(key) ?? []), name]);
     }
-    for (const record of parseEsrFile(content, name).records) filesOfRecord.set(record.id, [...(filesOfRecord.get(record.id) ?? []), name]);
+    for (const id of readRecordIds(content, name)) filesOfRecord.set(id, [...(filesOfRecord.get(id) ?? []), name]);
   }
   /** The second of these files to be written: the event that broke the invariant. */
   const second = (names: string[]) => {

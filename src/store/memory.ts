@@ -13,6 +13,11 @@ export function cloneRecord(record: ExportRecord): ExportRecord {
   };
 }
 
+/** A copy of a batch (its one array included); structuredClone cost a twentieth of a simulated run. */
+function cloneBatch(batch: Batch): Batch {
+  return { ...batch, recordIds: [...batch.recordIds] };
+}
+
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -120,23 +125,23 @@ export class MemoryStore implements Store {
 
   async findBatch(key: string): Promise<Batch | null> {
     const batch = this.batches.get(key);
-    return batch ? structuredClone(batch) : null;
+    return batch ? cloneBatch(batch) : null;
   }
 
   async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
     return [...this.batches.values()]
       .filter((b) => b.type === type && b.office === office && b.state !== 'complete')
-      .map((b) => structuredClone(b))
+      .map((b) => cloneBatch(b))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
   async listBatches(): Promise<Batch[]> {
-    return [...this.batches.values()].map((b) => structuredClone(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    return [...this.batches.values()].map((b) => cloneBatch(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
   async createBatch(batch: Batch): Promise<'created' | 'exists'> {
     if (this.batches.has(batch.key)) return 'exists';
-    this.batches.set(batch.key, structuredClone(batch));
+    this.batches.set(batch.key, cloneBatch(batch));
     return 'created';
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IsoDate } from '../../src/domain/dates.js';
-import { EsrFileError, exportedFields, parseEsrFile, renderEsrFile, type EsrFile } from '../../src/domain/esr-file.js';
+import { EsrFileError, exportedFields, parseEsrFile, readRecordIds, renderEsrFile, type EsrFile } from '../../src/domain/esr-file.js';
 import { fileNameOf } from '../../src/domain/file-name.js';
 import { OFFICE_CODES, type OfficeCode } from '../../src/domain/offices.js';
 import { NOTIFICATION_TITLE_CODES, type AppRecord, type ExportRecord, type NotificationRecord, type TraineeRef } from '../../src/domain/records.js';
@@ -101,6 +101,16 @@ function sampleFile(type: 'APP' | 'DNC' = 'APP', count = 3): EsrFile {
 function parseError(text: string, fileName?: string): EsrFileError {
   try {
     parseEsrFile(text, fileName);
+  } catch (error) {
+    if (error instanceof EsrFileError) return error;
+    throw error;
+  }
+  throw new Error('expected an EsrFileError');
+}
+
+function idsError(text: string, fileName?: string): EsrFileError {
+  try {
+    readRecordIds(text, fileName);
   } catch (error) {
     if (error instanceof EsrFileError) return error;
     throw error;
@@ -269,5 +279,42 @@ describe('ESR file parse errors', () => {
     cells[12] = '';
     dnc[1] = cells.join('|');
     expect(parseError(dnc.join('\n')).message).toContain('field currentTrainee.startDate of a DNC detail record: expected the start date');
+  });
+});
+
+describe('ESR file record ids (the cheap reader the simulator checks files with)', () => {
+  it('reads the same ids as the full parse, delimiters, escapes and unicode included', () => {
+    fc.assert(
+      fc.property(esrFile, (file) => {
+        const text = renderEsrFile(file);
+        expect(readRecordIds(text, fileNameOf(file))).toEqual(parseEsrFile(text, fileNameOf(file)).records.map((r) => r.id));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses every broken structure with the error the full parse gives', () => {
+    const file = sampleFile('APP', 3);
+    const name = fileNameOf(file);
+    const text = renderEsrFile(file);
+    const lines = text.split('\n');
+    const detail = lines[2]!;
+    const broken = [
+      text.replace('TRL|00000003', 'TRL|00000004'),
+      lines.slice(0, 3).join('\n') + '\n',
+      text.slice(0, text.length - 3),
+      '',
+      lines.slice(1).join('\n'),
+      text.replace('HDR|APP|MER', 'HDR|APP|XYZ'),
+      text.replace(detail, detail + '|extra'),
+      text.replace(detail, detail.split('|').slice(0, -1).join('|')),
+      text.replace(detail, detail.replace('|MER|', '\\x|MER|')),
+      text.replace(lines[2]!, lines[1]!),
+      text.replace(lines[2]!, lines[0]!),
+      text + 'TRL|00000003\n',
+      text.replaceAll('\n', '\r\n'),
+    ];
+    for (const bad of broken) expect(idsError(bad, name)).toEqual(parseError(bad, name));
+    expect(idsError(text, 'DE_MER_APP_20210731_00000043.DAT')).toEqual(parseError(text, 'DE_MER_APP_20210731_00000043.DAT'));
   });
 });
