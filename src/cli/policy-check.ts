@@ -4,15 +4,14 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { policiesDir, userPath } from '../data-paths.js';
 import type { Report } from '../evaluate/report.js';
-import { CHECK_REGISTRY, isCheckId } from '../evaluate/checks/registry.js';
 import { FORMAT_NAMES, loadReporter, REPORTERS, type RunInfo } from '../reporters/reporter.js';
 import { scrubSecrets } from '../text/scrub.js';
 import { VERSION } from '../version.js';
 import { CliError, exitCodeFor } from './errors.js';
 import { processIo as processBaseIo, type Io as BaseIo } from './io.js';
-import { findConfigFile, readConfigFile, type ConfigFile } from './policy-check/config.js';
-import { BROKER_KINDS, init, type BrokerKind } from './policy-check/init.js';
-import { parseOutputs, prepareOutputs, type OutputSpec } from './policy-check/outputs.js';
+// Only types at the top: each command loads the modules it runs (dynamic import), so `--help` stays a cold start of commander.
+import type { ConfigFile } from './policy-check/config.js';
+import type { OutputSpec } from './policy-check/outputs.js';
 
 /** Where the command writes and what it may read of its surroundings; injectable so tests run `main()` in-process. */
 export interface Io extends BaseIo {
@@ -42,6 +41,10 @@ interface Options extends ConfigFile {
 
 /** The flags a config file may set, by option key (the file's keys are the same). */
 const CONFIGURABLE = ['env', 'policies', 'source', 'baseline', 'format', 'output', 'softFail', 'check', 'skipCheck', 'quiet', 'prove'] as const satisfies readonly (keyof ConfigFile & keyof Options)[];
+
+/** What `init --broker` offers; policy-check/init.ts has a starter for each. */
+export const BROKER_KINDS = ['rabbitmq', 'sqs'] as const;
+export type BrokerKind = (typeof BROKER_KINDS)[number];
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -75,6 +78,7 @@ function program(io: Io): Command {
 
 /** Flags win; the config file fills in what the command line did not say. */
 async function withConfig(command: Command, options: Options, cwd: string): Promise<Options> {
+  const { findConfigFile, readConfigFile } = await import('./policy-check/config.js');
   const file = options.config === undefined ? findConfigFile(cwd) : resolve(cwd, options.config);
   if (file === undefined) return options;
   const config = await readConfigFile(file);
@@ -85,7 +89,8 @@ async function withConfig(command: Command, options: Options, cwd: string): Prom
   return merged;
 }
 
-function validateCheckIds(flag: string, ids: readonly string[] | undefined): void {
+async function validateCheckIds(flag: string, ids: readonly string[] | undefined): Promise<void> {
+  const { isCheckId } = await import('../evaluate/checks/registry.js');
   const unknown = (ids ?? []).filter((id) => !isCheckId(id));
   if (unknown.length > 0) throw new CliError(`${flag}: unknown check id(s) ${unknown.join(', ')}; see policy-check list-checks`);
 }
@@ -134,8 +139,9 @@ async function check(command: Command, given: Options, io: Io, secrets: Set<stri
   const cwd = io.cwd ?? process.cwd();
   const options = await withConfig(command, { ...given, quiet: given.quiet === true || (given as { compact?: boolean }).compact === true || undefined }, cwd);
   if (options.env === undefined) throw new CliError('--env <name> is required (or env: in policy-check.yaml); policy-check init writes a starter');
-  validateCheckIds('--check', options.check);
-  validateCheckIds('--skip-check', options.skipCheck);
+  await validateCheckIds('--check', options.check);
+  await validateCheckIds('--skip-check', options.skipCheck);
+  const { parseOutputs, prepareOutputs } = await import('./policy-check/outputs.js');
   const outputs = parseOutputs(options.format ?? ['table'], options.output);
   await prepareOutputs(outputs);
 
@@ -161,7 +167,8 @@ async function check(command: Command, given: Options, io: Io, secrets: Set<stri
   return options.softFail === true && code === 1 ? 0 : code;
 }
 
-function listChecks(io: Io): void {
+async function listChecks(io: Io): Promise<void> {
+  const { CHECK_REGISTRY } = await import('../evaluate/checks/registry.js');
   const rows = CHECK_REGISTRY.map((entry) => [entry.id, entry.title, entry.reads, `docs/policies.md#${entry.docsAnchor}`]);
   const header = ['ID', 'TITLE', 'READS', 'DOCS'];
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((cells) => (cells[column] ?? '').length)));
@@ -187,6 +194,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option('--broker <kind>', 'the broker you run').choices(BROKER_KINDS).default('rabbitmq'))
     .option('--dir <dir>', 'where to write', '.')
     .action(async (options: { broker: BrokerKind; dir: string }) => {
+      const { init } = await import('./policy-check/init.js');
       const result = await init(options.broker, resolve(io.cwd ?? process.cwd(), options.dir));
       io.out(`${result.written.map((file) => `wrote ${file}`).join('\n')}\nnext: ${options.dir === '.' ? '' : `cd ${options.dir} && `}${result.next}\n`);
     });

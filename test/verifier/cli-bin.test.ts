@@ -37,6 +37,17 @@ describe('bin/policy-check.js', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--baseline <env>');
   });
+
+  it('--help loads the command line only: no policy, source, evaluation or reporter module, no YAML or JSON Schema (cold start)', () => {
+    // a module resolve hook that names every module the process loads
+    const hook = `export async function resolve(specifier, context, next) { const found = await next(specifier, context); process.stderr.write('loaded ' + found.url + '\\n'); return found; }`;
+    const probe = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, 'bin/policy-check.js', '--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(0);
+    const loaded = [...result.stderr.matchAll(/^loaded (\S+)$/gm)].map((match) => match[1] ?? '');
+    expect(loaded).toContain(new URL('../../dist/cli/policy-check.js', import.meta.url).href);
+    expect(loaded.filter((url) => /\/dist\/(evaluate|sources|semantics|policy|config)\/|\/dist\/reporters\/(?!reporter\.js)|\/node_modules\/(yaml|ajv)\//.test(url))).toEqual([]);
+  });
 });
 
 describe('no stray noise from dependencies', () => {

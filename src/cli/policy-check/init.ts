@@ -8,10 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../data-paths.js';
 import { CliError } from '../errors.js';
+import type { BrokerKind } from '../policy-check.js';
 import { CONFIG_FILES } from './config.js';
-
-export const BROKER_KINDS = ['rabbitmq', 'sqs'] as const;
-export type BrokerKind = (typeof BROKER_KINDS)[number];
 
 const STARTER: Record<BrokerKind, { env: string; consumer: string }> = {
   rabbitmq: { env: 'local', consumer: 'esr-data-exporter.yml' },
