@@ -119,28 +119,84 @@ class Timeline implements Recorder {
   }
 }
 
+/** One command of a burst, ready to publish. */
+interface PlannedCommand {
+  record: Omit<CommandRecord, 'messages'>;
+  body: string;
+  why: string;
+}
+
+/** What a run takes from its scenario before the first event: the same for every seed. */
+interface Prepared {
+  /** The scenario with its timing block in force. */
+  scenario: Scenario;
+  startMs: number;
+  horizonMs: number;
+  firstCommandMs: number;
+  offices: OfficeCode[];
+  records: ExportRecord[];
+  bursts: { atMs: number; spreadMs: number; commands: PlannedCommand[] }[];
+  warnings: string[];
+}
+
+const preparedCache = new WeakMap<Scenario, Prepared>();
+
+/**
+ * A sweep runs one scenario object thousands of times: its parsed instants, command bodies and
+ * data set are made once per scenario object (scenarios are not changed once loaded; a changed
+ * scenario is a new object, as withRetryBudget and withTiming make).
+ */
+function prepare(original: Scenario): Prepared {
+  const cached = preparedCache.get(original);
+  if (cached) return cached;
+  const scenario = withTiming(original);
+  const bursts = scenario.commands.map((spec, burst) => {
+    const atMs = Date.parse(spec.at);
+    const runDate = spec.runDate ?? dateOf(atMs);
+    const type = spec.type ?? 'APP';
+    const commands = officesOf(spec.offices).map((office): PlannedCommand => {
+      const command: ExportCommand = { commandId: `c${burst + 1}-${office}`, type, localOffice: office, runDate, correlationId: `corr-${burst + 1}-${office}` };
+      return {
+        record: { commandId: command.commandId, office, type, runDate },
+        body: JSON.stringify(command),
+        why: `${spec.label ?? `${type} run ${runDate}`}: command ${command.commandId}`,
+      };
+    });
+    return { atMs, spreadMs: spec.spreadMs ?? 0, commands };
+  });
+  const prepared: Prepared = {
+    scenario,
+    startMs: Date.parse(scenario.start),
+    horizonMs: Date.parse(scenario.horizon),
+    firstCommandMs: Math.min(...bursts.map((b) => b.atMs)),
+    offices: officesOf(scenario.records.offices),
+    records: scenarioRecords(scenario),
+    bursts,
+    warnings: scenarioWarnings(scenario),
+  };
+  preparedCache.set(original, prepared);
+  return prepared;
+}
+
 /** One run of a scenario with one seed: same scenario and seed, same result, byte for byte. */
-export async function runScenario(scenario: Scenario, seed: number, options: RunOptions = {}): Promise<RunResult> {
-  scenario = withTiming(scenario);
+export async function runScenario(original: Scenario, seed: number, options: RunOptions = {}): Promise<RunResult> {
+  const plan = prepare(original);
+  const { scenario, startMs, horizonMs } = plan;
   const random = new Random(seed);
-  const startMs = Date.parse(scenario.start);
-  const horizonMs = Date.parse(scenario.horizon);
   const scheduler = new Scheduler(startMs, random.fork('scheduler'), options.chooser ?? null);
   const timeline = new Timeline(scheduler, startMs, options.timeline ?? true);
 
-  const initial = scenarioRecords(scenario);
+  const initial = plan.records;
   const memory = new MemoryStore();
   await memory.insertRecords(initial);
   const storeSpec = scenario.store ?? {};
   const outbox = new MemoryOutbox();
   const simOutbox = new SimOutbox(outbox, scheduler, storeSpec.writeFileMs ?? 20);
 
-  const commandSpecs = scenario.commands;
-  const firstCommandMs = Math.min(...commandSpecs.map((c) => Date.parse(c.at)));
   const consumerSpec = scenario.consumer ?? {};
   const faults = planFaults(
     scenario.faults,
-    { firstCommandMs, offices: officesOf(scenario.records.offices), processes: consumerSpec.processes ?? 2 },
+    { firstCommandMs: plan.firstCommandMs, offices: plan.offices, processes: consumerSpec.processes ?? 2 },
     random.fork('faults'),
   );
   const store = new SimStore(
@@ -177,7 +233,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
   const consumers = new ConsumerGroup(consumerSpec, broker, scheduler, timeline, runHandler);
 
   for (const planned of describeFaults(faults, startMs)) timeline.event('fault', null, `planned: ${planned}`);
-  const commands = scheduleCommands(scenario, scheduler, broker, timeline, faults, random.fork('commands'));
+  const commands = scheduleCommands(plan, scheduler, broker, timeline, faults, random.fork('commands'));
   scheduleFaults(faults, scheduler, broker, consumers, timeline);
   scheduleReplays(scenario, scheduler, broker, timeline, commands);
   consumers.start();
@@ -212,7 +268,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
     violations: checked.violations,
     firstViolation,
     expectation: { met: true, mismatches: [] },
-    warnings: scenarioWarnings(scenario),
+    warnings: plan.warnings,
     stats: {
       eventsRun: scheduler.eventsRun,
       storeOperations: store.operations,
@@ -225,14 +281,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
   return result;
 }
 
-function scheduleCommands(
-  scenario: Scenario,
-  scheduler: Scheduler,
-  broker: SimBroker,
-  timeline: Timeline,
-  faults: FaultPlan,
-  random: Random,
-): CommandRecord[] {
+function scheduleCommands(plan: Prepared, scheduler: Scheduler, broker: SimBroker, timeline: Timeline, faults: FaultPlan, random: Random): CommandRecord[] {
   const commands: CommandRecord[] = [];
   let messageNumber = 0;
   const duplicates = random.fork('duplicates');
@@ -252,31 +301,22 @@ function scheduleCommands(
     broker.publish(message);
     return message;
   };
-  scenario.commands.forEach((spec, burst) => {
-    const atMs = Date.parse(spec.at);
-    const runDate = spec.runDate ?? dateOf(atMs);
-    for (const office of officesOf(spec.offices)) {
-      const command: ExportCommand = {
-        commandId: `c${burst + 1}-${office}`,
-        type: spec.type ?? 'APP',
-        localOffice: office,
-        runDate,
-        correlationId: `corr-${burst + 1}-${office}`,
-      };
-      const record: CommandRecord = { commandId: command.commandId, office, type: command.type, runDate, messages: [] };
+  for (const burst of plan.bursts) {
+    for (const planned of burst.commands) {
+      const { commandId, office, type, runDate } = planned.record;
+      const record: CommandRecord = { commandId, office, type, runDate, messages: [] };
       commands.push(record);
-      const body = JSON.stringify(command);
-      const spread = spec.spreadMs ? random.int(0, spec.spreadMs) : 0;
-      scheduler.at(atMs + spread, 'command.publish', () => {
-        const original = publish(record, body, null, `${spec.label ?? `${command.type} run ${runDate}`}: command ${command.commandId}`);
+      const spread = burst.spreadMs ? random.int(0, burst.spreadMs) : 0;
+      scheduler.at(burst.atMs + spread, 'command.publish', () => {
+        const original = publish(record, planned.body, null, planned.why);
         if (faults.duplicate && duplicates.chance(faults.duplicate.probability)) {
           scheduler.after(duplicates.int(0, faults.duplicate.delayMs), 'command.duplicate', () =>
-            publish(record, body, original.id, `duplicate of ${original.id} (at-least-once delivery)`),
+            publish(record, planned.body, original.id, `duplicate of ${original.id} (at-least-once delivery)`),
           );
         }
       });
     }
-  });
+  }
   return commands;
 }
 
