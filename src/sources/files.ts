@@ -112,7 +112,7 @@ async function loadFiles(paths: readonly string[]): Promise<QueueSettings[]> {
   const source = into.rabbit.some((a) => a.version !== undefined) ? 'definitions' : 'rabbitmq-files';
   return [
     ...read.flat(),
-    ...(into.rabbit.length === 0 ? [] : artefactQueueSettings(into.rabbit, source)),
+    ...(into.rabbit.length === 0 ? [] : artefactQueueSettings(into.rabbit, source, into.rabbit.length === 1 ? into.rabbit[0]?.file : undefined)),
     ...(into.sqs.length === 0 ? [] : sqsQueueSettings(sqsCliSpecs(into.sqs, into.sqsUrls))),
   ];
 }

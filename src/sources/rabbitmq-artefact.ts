@@ -1,8 +1,9 @@
 /**
- * What a RabbitMQ file tells about a broker, whichever tool wrote it (a definitions export, a
- * management API listing, `rabbitmqctl list_* --formatter json`): entries that may or may not name
- * their vhost. Several files of one source are merged here, then each vhost becomes one topology
- * for the semantics (rabbitQueueSettings). Pure.
+ * What a RabbitMQ file or the live management API tells about a broker, whichever tool wrote it (a
+ * definitions export, a management API listing or answer, `rabbitmqctl list_* --formatter json`):
+ * entries, read by the entry readers of rabbitmq-listings.ts, that may or may not name their vhost.
+ * Several files of one source are merged here, then each vhost becomes one topology for the
+ * semantics (rabbitQueueSettings): one path from every RabbitMQ artefact to its verdict. Pure.
  */
 import type { RabbitPolicy, RabbitQueue } from '../semantics/rabbitmq/effective.js';
 import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
@@ -14,9 +15,11 @@ import { rabbitQueueSettings } from './rabbitmq-topology.js';
 type InVhost<T> = T & { vhost?: string | undefined };
 
 export interface RabbitArtefact {
+  /** The file the entries come from (the management API for the live source): named in errors. */
   file: string;
   version?: string;
-  queues: InVhost<Omit<RabbitQueue, 'vhost'> & { location: SourceLocation }>[];
+  /** `location`: the line of the file the queue is listed on (none when read live). */
+  queues: InVhost<Omit<RabbitQueue, 'vhost'> & { location?: SourceLocation }>[];
   exchanges: InVhost<RabbitExchange>[];
   bindings: InVhost<RabbitBinding>[];
   policies: InVhost<RabbitPolicy>[];
@@ -58,8 +61,11 @@ function rabbitQueue(entry: RabbitArtefact['queues'][number], vhost: string): Ra
   return queue;
 }
 
-/** Every queue of every vhost the files describe, each with the file and line it is listed on. */
-export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], source: string): QueueSettings[] {
+/**
+ * Every queue of every vhost the artefacts describe, each with the file and line it is listed on.
+ * `file`: the one file every value was read from, named in the values' provenance (none when live).
+ */
+export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], source: string, file?: string): QueueSettings[] {
   const unnamed = vhostOfUnnamed(artefacts);
   const vhostOf = (entry: { vhost?: string | undefined }): string => entry.vhost ?? unnamed;
   const versions = [...new Set(artefacts.map((a) => a.version).filter((v): v is string => v !== undefined))];
@@ -79,10 +85,9 @@ export function artefactQueueSettings(artefacts: readonly RabbitArtefact[], sour
   const bindings = byVhost(artefacts.flatMap((a) => a.bindings));
   const policies = byVhost(artefacts.flatMap((a) => a.policies));
   const operators = byVhost(artefacts.flatMap((a) => a.operatorPolicies));
-  const file = artefacts.length === 1 ? artefacts[0]?.file : undefined;
   return [...queues.keys()].sort().flatMap((vhost) => {
     const inVhost = queues.get(vhost) ?? [];
-    const locations = new Map(inVhost.map((q) => [q.name, q.location]));
+    const locations = new Map(inVhost.flatMap((q) => (q.location === undefined ? [] : [[q.name, q.location] as const])));
     const settings = rabbitQueueSettings(
       {
         vhost: vhost === UNNAMED ? null : vhost,

@@ -3,14 +3,16 @@
  * `management` tag and read permission on the vhost (GET /api/vhosts/{vhost} would need administrator). The effective settings are
  * computed from /api/policies and /api/operator-policies ourselves (rabbitmq-effective.ts): the API's
  * `effective_policy_definition` lags seconds behind a change and leaves out the x-arguments.
+ * The answers are the shapes of the management API files the file source reads (`/api/queues` …):
+ * they go through the same entry readers and the same vhost → topology → semantics path
+ * (rabbitmq-listings.ts, rabbitmq-artefact.ts), so a broker read live and its files give one verdict.
  */
 import { describeNetworkFailure, fetchText, requestTimeoutMs, type HttpAnswer } from '../net/timeouts.js';
 import { escapeControl } from '../text/escape.js';
 import { redactUrl, SourceError } from './errors.js';
 import type { QueueSettings, Source } from './queue-settings.js';
-import type { RabbitPolicy, RabbitQueue, RabbitQueueType } from '../semantics/rabbitmq/effective.js';
-import type { RabbitBinding, RabbitExchange } from '../semantics/rabbitmq/routing.js';
-import { rabbitQueueSettings } from './rabbitmq-topology.js';
+import { artefactQueueSettings, type RabbitArtefact } from './rabbitmq-artefact.js';
+import { bindingEntry, exchangeEntry, policyEntry, queueEntry } from './rabbitmq-listings.js';
 
 export interface RabbitmqLiveOptions {
   /** e.g. http://127.0.0.1:15672 (any credentials in it are ignored: pass username and password). */
@@ -35,28 +37,9 @@ interface Page<T> {
   page_count: number;
 }
 
-interface ApiQueue {
-  name: string;
-  type?: string;
-  arguments?: Record<string, unknown>;
-  policy?: string | null;
-  operator_policy?: string | null;
-}
-
-interface ApiPolicy {
-  name: string;
-  pattern: string;
-  'apply-to'?: string;
-  priority?: number;
-  definition?: Record<string, unknown>;
-}
-
-interface ApiBinding {
-  source: string;
-  destination: string;
-  destination_type: string;
-  routing_key: string;
-}
+/** An item of an API answer, its shape checked (queueProblem …) before the entry readers take it. */
+type ApiItem = Record<string, unknown>;
+type NamedItem = ApiItem & { name: string };
 
 export function rabbitmqLiveSource(options: RabbitmqLiveOptions): Source {
   const base = redactUrl(options.managementUrl);
@@ -64,14 +47,6 @@ export function rabbitmqLiveSource(options: RabbitmqLiveOptions): Source {
     description: `rabbitmq-live ${base} vhost ${options.vhost}`,
     load: () => new ManagementApi(options, base).load(),
   };
-}
-
-function queueTypeOf(type: string | undefined): RabbitQueueType {
-  return type === 'quorum' || type === 'stream' ? type : 'classic';
-}
-
-function toPolicy(p: ApiPolicy): RabbitPolicy {
-  return { name: p.name, pattern: p.pattern, applyTo: p['apply-to'] ?? 'all', priority: p.priority ?? 0, definition: p.definition ?? {} };
 }
 
 class ManagementApi {
@@ -90,40 +65,25 @@ class ManagementApi {
   async load(): Promise<QueueSettings[]> {
     const [version, queues, policies, operatorPolicies, exchanges, bindings] = await Promise.all([
       this.version(),
-      this.paged<ApiQueue>(`/api/queues/${this.vhostPath}`, 'name,type,arguments,policy,operator_policy', 'queue', queueProblem),
-      this.list<ApiPolicy>(`/api/policies/${this.vhostPath}`, 'policy', policyProblem),
-      this.list<ApiPolicy>(`/api/operator-policies/${this.vhostPath}`, 'operator policy', policyProblem),
-      this.paged<RabbitExchange>(`/api/exchanges/${this.vhostPath}`, 'name,type,arguments', 'exchange', exchangeProblem),
-      this.list<ApiBinding>(`/api/bindings/${this.vhostPath}`, 'binding', bindingProblem),
+      this.paged<NamedItem>(`/api/queues/${this.vhostPath}`, 'name,type,arguments,policy,operator_policy', 'queue', queueProblem),
+      this.list<ApiItem>(`/api/policies/${this.vhostPath}`, 'policy', policyProblem),
+      this.list<ApiItem>(`/api/operator-policies/${this.vhostPath}`, 'operator policy', policyProblem),
+      this.paged<NamedItem>(`/api/exchanges/${this.vhostPath}`, 'name,type,arguments', 'exchange', exchangeProblem),
+      this.list<ApiItem>(`/api/bindings/${this.vhostPath}`, 'binding', bindingProblem),
     ]);
-    return rabbitQueueSettings(
-      {
-        vhost: this.options.vhost,
-        version,
-        queues: queues.map(
-          (q): RabbitQueue => ({
-            name: q.name,
-            vhost: this.options.vhost,
-            type: queueTypeOf(q.type),
-            arguments: q.arguments ?? {},
-            reportedPolicy: q.policy ?? null,
-            reportedOperatorPolicy: q.operator_policy ?? null,
-          }),
-        ),
-        exchanges: exchanges.map((e) => ({ name: e.name, type: e.type, arguments: e.arguments ?? {} })),
-        bindings: bindings.map(
-          (b): RabbitBinding => ({
-            source: b.source,
-            destination: b.destination,
-            destinationType: b.destination_type === 'exchange' ? 'exchange' : 'queue',
-            routingKey: b.routing_key,
-          }),
-        ),
-        policies: policies.map(toPolicy),
-        operatorPolicies: operatorPolicies.map(toPolicy),
-      },
-      { source: 'rabbitmq-live' },
-    );
+    // every item of /api/<kind>/<vhost> is of the vhost asked for (the column lists leave the field out)
+    const { vhost } = this.options;
+    const where = `${this.base}/api (vhost ${vhost})`;
+    const artefact: RabbitArtefact = {
+      file: where,
+      ...(version === null ? {} : { version }),
+      queues: queues.map((q) => queueEntry({ ...q, vhost })),
+      exchanges: exchanges.map((e) => exchangeEntry({ ...e, vhost })),
+      bindings: bindings.map((b) => bindingEntry({ ...b, vhost })),
+      policies: policies.map((p) => policyEntry({ ...p, vhost }, where)),
+      operatorPolicies: operatorPolicies.map((p) => policyEntry({ ...p, vhost }, where)),
+    };
+    return artefactQueueSettings([artefact], 'rabbitmq-live');
   }
 
   private async version(): Promise<string | null> {

@@ -9,6 +9,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exitCode, type Finding } from '../../src/evaluate/report.js';
 import { runPolicyCheck } from '../../src/evaluate/run.js';
+import { filesSource } from '../../src/sources/files.js';
+import type { QueueSettings } from '../../src/sources/queue-settings.js';
+import { rabbitmqLiveSource } from '../../src/sources/rabbitmq-live.js';
 import { createVhost, deleteVhost, managementApi, MANAGEMENT_URL } from '../support/rabbitmq-management.js';
 import { corpusArtefacts, CorpusPolicies, expectedExitCode, verdictsOf, type CorpusCase } from '../fixtures/exports/corpus.js';
 
@@ -22,6 +25,19 @@ function expectVerdicts(c: CorpusCase, findings: readonly Finding[], code: numbe
 }
 
 const cases = corpusArtefacts();
+
+const SETTING_KEYS = ['maxDeliveries', 'deadLetterTarget', 'retryDelaySeconds', 'visibilityTimeoutSeconds', 'retentionSeconds', 'messageTtlSeconds'] as const;
+
+/** A queue's settings as the semantics decided them: everything but where the source found them (the vhost's name, file, line, reader). */
+function decided(queue: QueueSettings): object {
+  const settings = Object.fromEntries(
+    SETTING_KEYS.map((key) => {
+      const { value, unknown, from } = queue[key];
+      return [key, { value, unknown: unknown === true, origin: from.origin, detail: from.detail }];
+    }),
+  );
+  return { name: queue.name, role: queue.role, queueType: queue.queueType, brokerVersion: queue.brokerVersion, settings };
+}
 const tally = new Map<string, { right: number; total: number }>();
 
 function count(kind: string, check: () => void): void {
@@ -74,5 +90,11 @@ describe('the same topology read live gives the same verdict', () => {
     // the source computes policies itself: no wait for the broker to apply them is needed
     const report = await runPolicyCheck({ env, policiesDir: policies.dir, asOf: '2026-12-01', environ: {} });
     count('live', () => expectVerdicts(live, report.findings, exitCode(report)));
+    // one parser: the live answers and the management API's own files of the topology make the same settings
+    const apiFolder = cases.find((other) => other.topology === c.topology && other.kind === 'api-folder');
+    const fromFiles = await filesSource(apiFolder?.paths ?? []).load();
+    const fromLive = await rabbitmqLiveSource({ managementUrl: MANAGEMENT_URL, vhost, username: 'guest', password: 'guest' }).load();
+    expect(fromLive.length, `${c.topology}: queues read live`).toBeGreaterThan(0);
+    expect(fromLive.map(decided)).toEqual(fromFiles.map(decided));
   });
 });
