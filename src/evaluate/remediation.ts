@@ -55,9 +55,11 @@ function sqsDlqPlan(queue: QueueSettings, queues: readonly QueueSettings[], want
   const existing = dlqOf(queue, queues);
   const fifo = queue.queueType === 'fifo';
   const newName = `${queue.name.replace(/\.fifo$/, '')}-dlq${fifo ? '.fifo' : ''}`;
-  if (existing === undefined) return queue.deadLetterTarget.value === null || wanted.deadLetterQueue || needsPath ? { create: newName } : null;
-  if (!dlqTypeMatches(fifo, existing.queueType === 'fifo')) return { create: newName };
   const source = queue.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
+  // a new DLQ keeps messages as long as SQS allows: a source that already does must keep them a day less
+  const create: DlqPlan = { create: newName, ...(source >= MAX_RETENTION_SECONDS ? { sourceRetentionSeconds: MAX_RETENTION_SECONDS - DAY_SECONDS } : {}) };
+  if (existing === undefined) return queue.deadLetterTarget.value === null || wanted.deadLetterQueue || needsPath ? create : null;
+  if (!dlqTypeMatches(fifo, existing.queueType === 'fifo')) return create;
   const dlq = existing.retentionSeconds.value ?? SQS_DEFAULTS.retentionSeconds;
   if (dlqOutlivesSource(source, dlq)) return { existing };
   if (source >= MAX_RETENTION_SECONDS) return { existing, retentionSeconds: MAX_RETENTION_SECONDS, sourceRetentionSeconds: MAX_RETENTION_SECONDS - DAY_SECONDS };
@@ -146,9 +148,20 @@ function terraformAddressOf(queue: QueueSettings): string {
   return detail ?? `aws_sqs_queue.${identifier(queue.name)}`;
 }
 
+/**
+ * The `aws_sqs_queue_redrive_policy` resource that holds the queue's redrive, when it has one: the
+ * readers let it override the queue's own attribute, and so does AWS (the two would fight over it),
+ * so a new redrive goes there, not onto the queue.
+ */
+function separateRedriveOf(queue: QueueSettings): string | undefined {
+  const detail = queue.deadLetterTarget.from.detail ?? queue.maxDeliveries.from.detail ?? '';
+  return /(^|\.)aws_sqs_queue_redrive_policy\.[A-Za-z0-9_-]+$/.test(detail) ? detail : undefined;
+}
+
 function terraformFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
   const plan = sqsDlqPlan(queue, queues, wanted);
   const address = terraformAddressOf(queue);
+  const redriveAddress = separateRedriveOf(queue);
   const attributes = ownAttributes(queue, wanted, plan);
   const blocks: string[][] = [];
   let dlqReference: string | undefined = plan?.existing ? `${terraformAddressOf(plan.existing)}.arn` : undefined;
@@ -169,7 +182,9 @@ function terraformFix(queue: QueueSettings, wanted: Wanted, queues: readonly Que
   }
   const body: string[] = [];
   if (plan !== null && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null)) {
-    body.push('  redrive_policy = jsonencode({', `    deadLetterTargetArn = ${dlqReference ?? `"${wanted.deadLetterName ?? ''}"`}`, `    maxReceiveCount     = ${maxReceiveCountOf(queue, wanted)}`, '  })');
+    const redrive = ['  redrive_policy = jsonencode({', `    deadLetterTargetArn = ${dlqReference ?? `"${wanted.deadLetterName ?? ''}"`}`, `    maxReceiveCount     = ${maxReceiveCountOf(queue, wanted)}`, '  })'];
+    if (redriveAddress === undefined) body.push(...redrive);
+    else blocks.push([`# ${redriveAddress}`, `resource "aws_sqs_queue_redrive_policy" "${labelOf(redriveAddress)}" {`, ...redrive, '}']);
   }
   if (attributes.VisibilityTimeout) body.push(`  visibility_timeout_seconds = ${attributes.VisibilityTimeout}`);
   if (attributes.DelaySeconds) body.push(`  delay_seconds = ${attributes.DelaySeconds}`);
@@ -291,7 +306,7 @@ export function fixFor(queue: QueueSettings, wanted: Wanted, queues: readonly Qu
   const brokerLines =
     queue.broker === 'rabbitmq'
       ? rabbitmqFix(queue, wanted, queues)
-      : source === 'terraform-plan' || source === 'terraform'
+      : source === 'terraform-plan' || source === 'terraform-config'
         ? terraformFix(queue, wanted, queues)
         : source === 'cloudformation'
           ? cloudFormationFix(queue, wanted, queues)

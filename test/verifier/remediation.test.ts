@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -186,29 +186,35 @@ describe('fixes applied for real: the local SQS endpoint, through the AWS CLI', 
   }, 120_000);
 });
 
+/** The short-form tag a CloudFormation fix uses, in its long form (a JSON template has no tags). */
+const GET_ATT = { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) };
+
+/**
+ * Applies a CloudFormation fix the way a user pastes it: its resources into Resources:, its properties
+ * over the existing ones; a JSON template stays JSON (the snippet's `!GetAtt` in its long form).
+ */
+function applyCloudFormation(template: string, fix: string, format: 'yaml' | 'json'): string {
+  const target = parseDocument(template, { customTags: format === 'json' ? [GET_ATT] : [] });
+  const patch = parseDocument(fix.split('\n').filter((line) => !line.startsWith('#')).join('\n'), { customTags: format === 'json' ? [GET_ATT] : [] });
+  const resources = target.get('Resources') as YAMLMap;
+  for (const pair of (patch.contents as YAMLMap).items) {
+    const id = String((pair.key as { value: unknown }).value);
+    const existing = resources.get(id, true);
+    if (!isMap(existing)) {
+      resources.set(id, pair.value);
+      continue;
+    }
+    const properties = (pair.value as YAMLMap).get('Properties') as YAMLMap;
+    for (const property of properties.items) (existing.get('Properties') as YAMLMap).set(property.key, property.value);
+  }
+  return format === 'json' ? `${JSON.stringify(target.toJS(), null, 2)}\n` : target.toString();
+}
+
 describe('fixes applied for real: a CloudFormation template', () => {
   let dir: string;
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-
-  /** Applies a CloudFormation fix the way a user pastes it: its resources into Resources:, its properties over the existing ones. */
-  function apply(template: string, fix: string): string {
-    const target = parseDocument(template);
-    const patch = parseDocument(fix.split('\n').filter((line) => !line.startsWith('#')).join('\n'));
-    const resources = target.get('Resources') as YAMLMap;
-    for (const pair of (patch.contents as YAMLMap).items) {
-      const id = String((pair.key as { value: unknown }).value);
-      const existing = resources.get(id, true);
-      if (!isMap(existing)) {
-        resources.set(id, pair.value);
-        continue;
-      }
-      const properties = (pair.value as YAMLMap).get('Properties') as YAMLMap;
-      for (const property of properties.items) (existing.get('Properties') as YAMLMap).set(property.key, property.value);
-    }
-    return target.toString();
-  }
 
   async function check(file: string): Promise<Report> {
     const source = fileSource(file);
@@ -231,9 +237,109 @@ describe('fixes applied for real: a CloudFormation template', () => {
     const fix = failing[0]?.fix ?? '';
     expect(fix).toContain('  CommandsQueue:');
     expect(fix).toContain('!GetAtt CommandsQueueDlq.Arn');
-    await writeFile(file, apply(await readFile(file, 'utf8'), fix));
+    await writeFile(file, applyCloudFormation(await readFile(file, 'utf8'), fix, 'yaml'));
     const after = await check(file);
     expect(after.findings.filter((finding) => finding.status !== 'pass')).toEqual([]);
     expect(after.findings.map((finding) => finding.queue)).toContain('esr-cfn-commands');
+  });
+});
+
+/** Applies a Terraform fix the way a user pastes it: each attribute over the same one of the same resource block, new resource blocks appended. */
+function applyHcl(tf: string, fix: string): string {
+  const depth = (line: string): number => (line.match(/[({[]/g) ?? []).length - (line.match(/[)}\]]/g) ?? []).length;
+  /** The attributes of a block body, each with its lines (a jsonencode({…}) spans several). */
+  const attributesOf = (body: string[]): { key: string; lines: string[] }[] => {
+    const attributes: { key: string; lines: string[] }[] = [];
+    for (let i = 0; i < body.length; i++) {
+      const key = /^\s+([a-z_]+)\s*=/.exec(body[i] ?? '')?.[1];
+      if (key === undefined) continue;
+      const lines = [body[i] ?? ''];
+      for (let open = depth(body[i] ?? ''); open > 0 && i + 1 < body.length; ) open += depth(lines[lines.push(body[++i] ?? '') - 1] ?? '');
+      attributes.push({ key, lines });
+    }
+    return attributes;
+  };
+  let lines = tf.split('\n');
+  const patch = fix.split('\n').filter((line) => !line.startsWith('#'));
+  for (let start = patch.findIndex((line) => line.startsWith('resource ')); start !== -1; start = patch.findIndex((line, i) => i > start && line.startsWith('resource '))) {
+    const header = patch[start] ?? '';
+    const attributes = attributesOf(patch.slice(start + 1, patch.indexOf('}', start)));
+    const at = lines.indexOf(header);
+    if (at === -1) {
+      lines = [...lines, '', header, ...attributes.flatMap((a) => a.lines), '}'];
+      continue;
+    }
+    for (const attribute of attributes) {
+      const end = lines.indexOf('}', at);
+      const existing = attributesOf(lines.slice(at + 1, end)).find((a) => a.key === attribute.key);
+      const from = existing === undefined ? end : lines.indexOf(existing.lines[0] ?? '', at);
+      lines.splice(from, existing?.lines.length ?? 0, ...attribute.lines);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Every failed finding of an SQS corpus topology's file under the corpus's minimums, and the one fix of each queue. */
+async function corpusFindings(file: string): Promise<{ failing: Report['findings']; fixes: Map<string, string> }> {
+  const source = fileSource(file);
+  const read = (await source.load()).map((settings) => ({ settings, source: source.description }));
+  const corpusPolicy = policy({
+    appliesTo: [],
+    selectors: [{ selector: { broker: 'sqs', role: 'work' }, line: 3 }],
+    checks: { retryBudget: { minDeliveries: 3, maxDeliveries: 50, severity: 'error' }, deadLetter: { required: true, severity: 'error' } },
+  });
+  const report = evaluate({ policies: [corpusPolicy], target: bindQueues(environment('corpus', {}), read, new Map()), asOf: '2026-12-01' });
+  const failing = report.findings.filter((finding) => finding.status !== 'pass');
+  return { failing, fixes: new Map(failing.map((finding) => [finding.queueId ?? finding.queue, finding.fix ?? ''])) };
+}
+
+/** The SQS corpus topologies that fail (test/fixtures/exports/sqs): too few receives behind a separate redrive resource, no redrive at all, too many receives. */
+const FAILING_SQS = ['s02', 's03', 's04'];
+
+describe('fixes applied for real: Terraform (terraform cannot run here, so a plan finding\'s fix is applied to the .tf the plan was made from and re-read by the .tf reader)', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(FAILING_SQS)('%s: the plan\'s fix is HCL, the same the .tf gives, and applied to main.tf it makes every check pass', async (id) => {
+    const dir = await mkdtemp(join(tmpdir(), `fix-tf-${id}-`));
+    dirs.push(dir);
+    const fixture = join('test/fixtures/exports/sqs', id, 'terraform');
+    for (const name of ['plan.json', 'main.tf']) await copyFile(join(fixture, name), join(dir, name));
+    const fromPlan = await corpusFindings(join(dir, 'plan.json'));
+    expect(fromPlan.failing.length).toBeGreaterThan(0);
+    for (const fix of fromPlan.fixes.values()) {
+      expect(fix).toMatch(/^resource "aws_sqs_queue(_redrive_policy)?" |^# (module\.[^.]+\.)?aws_sqs_queue/);
+      expect(fix).not.toMatch(/aws sqs|<url of/);
+    }
+    // the configuration read directly gives the same fix for each queue
+    expect((await corpusFindings(join(dir, 'main.tf'))).fixes).toEqual(fromPlan.fixes);
+    let tf = await readFile(join(dir, 'main.tf'), 'utf8');
+    for (const fix of fromPlan.fixes.values()) tf = applyHcl(tf, fix);
+    await writeFile(join(dir, 'main.tf'), tf);
+    await rm(join(dir, 'plan.json')); // the plan describes the configuration before the fix
+    const after = await corpusFindings(join(dir, 'main.tf'));
+    expect(after.failing, tf).toEqual([]);
+  });
+});
+
+describe('fixes applied for real: the corpus CloudFormation templates, YAML and JSON', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(FAILING_SQS.flatMap((id) => [[id, 'yaml'], [id, 'json']] as const))('%s %s: the fix names the template\'s logical ids and applied to the template it makes every check pass', async (id, format) => {
+    const dir = await mkdtemp(join(tmpdir(), `fix-cfn-${id}-`));
+    dirs.push(dir);
+    const file = join(dir, `template.${format}`);
+    await copyFile(join('test/fixtures/exports/sqs', id, 'cloudformation', `template.${format}`), file);
+    const before = await corpusFindings(file);
+    expect(before.failing.length).toBeGreaterThan(0);
+    let template = await readFile(file, 'utf8');
+    for (const fix of before.fixes.values()) template = applyCloudFormation(template, fix, format);
+    await writeFile(file, template);
+    expect((await corpusFindings(file)).failing, template).toEqual([]);
   });
 });
