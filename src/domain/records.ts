@@ -88,8 +88,12 @@ const APP_MANDATORY = ['effectiveDate', 'lastName', 'firstName', 'dob', 'positio
 /** The reason a record cannot be exported, or null when it is valid. */
 export function validationError(record: ExportRecord): string | null {
   if (record.type === 'APP') {
-    const missing = APP_MANDATORY.filter((field) => String(record[field] ?? '').trim() === '');
-    if (missing.length > 0) return `missing mandatory field(s): ${missing.join(', ')}`;
+    // A loop that allocates nothing for a valid record: every candidate of every command is checked.
+    let missing: string[] | null = null;
+    for (const field of APP_MANDATORY) {
+      if (String(record[field] ?? '').trim() === '') (missing ??= []).push(field);
+    }
+    if (missing) return `missing mandatory field(s): ${missing.join(', ')}`;
     for (const field of ['effectiveDate', 'dob'] as const) {
       if (!isIsoDate(record[field])) return `${field} is not a date (YYYY-MM-DD): ${record[field]}`;
     }

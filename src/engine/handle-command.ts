@@ -49,16 +49,13 @@ export async function handleCommand(deps: HandlerDeps, body: unknown): Promise<O
     return { kind: 'invalid', reason: parsed.error };
   }
   const { command } = parsed;
-  const log = (deps.log ?? silentLogger).child({
-    correlationId: command.correlationId,
-    commandId: command.commandId,
-    office: command.localOffice,
-    type: command.type,
-    runDate: command.runDate,
-  });
+  // Without a logger no fields are built: the simulator runs this hundreds of thousands of times a second.
+  const log = deps.log
+    ? deps.log.child({ correlationId: command.correlationId, commandId: command.commandId, office: command.localOffice, type: command.type, runDate: command.runDate })
+    : silentLogger;
   try {
-    const outcome = await exportFor({ ...deps, log }, command);
-    log.log('info', 'command handled', { outcome: outcome.kind, ...outcome });
+    const outcome = await exportFor(deps, log, command);
+    if (deps.log) log.log('info', 'command handled', { outcome: outcome.kind, ...outcome });
     return outcome;
   } catch (error) {
     if (error instanceof WriteConflictError) {
@@ -77,22 +74,20 @@ export async function handleCommand(deps: HandlerDeps, body: unknown): Promise<O
   }
 }
 
-type Context = HandlerDeps & { log: Logger };
-
-async function exportFor(deps: Context, command: ExportCommand): Promise<Outcome> {
-  const { store, clock, log } = deps;
+async function exportFor(deps: HandlerDeps, log: Logger, command: ExportCommand): Promise<Outcome> {
+  const { store, clock } = deps;
   const step = (name: HandlerStep) => deps.beforeStep?.(name, command);
   const key = batchKeyOf(command);
 
   // An earlier command for this office and type may have stopped half-way (crash, then dead-lettered):
   // finish its batch first, so its records are never held back by it.
   for (const unfinished of await store.findUnfinishedBatches(command.type, command.localOffice)) {
-    if (unfinished.key !== key) await finishBatch(deps, command, unfinished, true);
+    if (unfinished.key !== key) await finishBatch(deps, log, command, unfinished, true);
   }
 
   await step('select');
   const existing = await store.findBatch(key);
-  if (existing) return existing.state === 'complete' ? alreadyExported(store, existing) : finishBatch(deps, command, existing, true);
+  if (existing) return existing.state === 'complete' ? alreadyExported(store, existing) : finishBatch(deps, log, command, existing, true);
 
   const window = exportWindow(command.runDate);
   const candidates = await store.findExportable(command.type, command.localOffice, window.from, window.to);
@@ -124,14 +119,15 @@ async function exportFor(deps: Context, command: ExportCommand): Promise<Outcome
     // A duplicate of this command got there first: our sequence number is burnt, theirs stands.
     log.log('warn', 'batch opened concurrently; sequence number burnt', { sequence });
     const winner = (await store.findBatch(key))!;
-    return winner.state === 'complete' ? alreadyExported(store, winner) : finishBatch(deps, command, winner, true);
+    return winner.state === 'complete' ? alreadyExported(store, winner) : finishBatch(deps, log, command, winner, true);
   }
-  return finishBatch(deps, command, batch, false, exportable);
+  return finishBatch(deps, log, command, batch, false, exportable);
 }
 
 /** Drives a batch from its current state to complete. Safe to run twice, or by two handlers at once. */
 async function finishBatch(
-  deps: Context,
+  deps: HandlerDeps,
+  log: Logger,
   command: ExportCommand,
   batch: Batch,
   resumed: boolean,
@@ -172,7 +168,7 @@ async function finishBatch(
   }
 
   if (recordCount === 0) {
-    deps.log.log('warn', 'batch lost all its records to other batches; sequence number burnt', { batch: batch.key });
+    log.log('warn', 'batch lost all its records to other batches; sequence number burnt', { batch: batch.key });
     return { kind: 'nothing-to-export' };
   }
   return { kind: 'exported', fileName: batch.fileName, recordCount, sequence: batch.sequence, resumed };
