@@ -99,7 +99,11 @@ async function validateCheckIds(flag: string, ids: readonly string[] | undefined
 async function narrowed(report: Report, options: Options): Promise<{ report: Report; shown: Report }> {
   const { buildReport } = await import('../evaluate/report.js');
   const keep = (check: string): boolean => (options.check === undefined || options.check.includes(check)) && !(options.skipCheck ?? []).includes(check);
-  const selected = buildReport(report.env, report.baseline, report.findings.filter((finding) => keep(finding.check)));
+  // unnarrowed, the report stands as built (sorting 40,000 findings again costs); the queues no policy covers stay listed either way
+  const selected =
+    options.check === undefined && options.skipCheck === undefined
+      ? report
+      : buildReport(report.env, report.baseline, report.findings.filter((finding) => keep(finding.check)), report.notCovered);
   const quiet = options.quiet === true;
   return { report: selected, shown: quiet ? { ...selected, findings: selected.findings.filter((finding) => finding.status !== 'pass') } : selected };
 }

@@ -205,6 +205,18 @@ describe('policy-check: shaped like the tools users know', () => {
     expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'policy-check: --check: unknown check id(s) retryBudget; see policy-check list-checks\n' });
   });
 
+  it('--format json lists the queues no policy covers under notCovered, narrowed by --check or not', async () => {
+    const withStray = definitions(true) as { queues: object[] };
+    withStray.queues.push({ name: 'esr.stray', vhost: '/', durable: true, auto_delete: false, arguments: {} });
+    await writeFile(join(workspace.dir, 'stray.json'), JSON.stringify(withStray));
+    await writeFile(join(workspace.policies, 'environments', 'stray.yaml'), (await readFile(join(workspace.policies, 'environments', 'before.yaml'), 'utf8')).replace('name: before\nfiles: [../../before.json]', 'name: stray\nfiles: [../../stray.json]'));
+    for (const narrowing of [[], ['--check', 'ESR-RETRY-001']]) {
+      const result = await run(['-e', 'stray', '-f', 'json', ...narrowing]);
+      expect((JSON.parse(result.stdout) as { notCovered?: { queueId: string }[] }).notCovered?.map((queue) => queue.queueId), narrowing.join(' ')).toEqual(['//esr.stray']);
+      expect(result.code).toBe(0);
+    }
+  });
+
   it('--quiet / --compact show failures only; the counts stay', async () => {
     const full = await run(['-e', 'after']);
     expect(full.stdout).toMatch(/^PASS /m);

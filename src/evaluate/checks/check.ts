@@ -45,23 +45,31 @@ export function queuesNamed(queues: readonly QueueSettings[], name: string): rea
   return index.get(name) ?? [];
 }
 
-const placeIndexes = new WeakMap<readonly QueueSettings[], Map<string, QueueSettings>>();
+/** broker → vhost → name → the first queue read there. */
+type PlaceIndex = Map<string, Map<string | undefined, Map<string, QueueSettings>>>;
 
-const placeKey = (broker: string, vhost: string | undefined, name: string): string => `${broker}\u0000${vhost ?? '\u0001'}\u0000${name}`;
+const placeIndexes = new WeakMap<readonly QueueSettings[], PlaceIndex>();
+
+function placeIndexOf(queues: readonly QueueSettings[]): PlaceIndex {
+  let index = placeIndexes.get(queues);
+  if (index === undefined) {
+    index = new Map();
+    for (const queue of queues) {
+      let vhosts = index.get(queue.broker);
+      if (vhosts === undefined) index.set(queue.broker, (vhosts = new Map()));
+      let names = vhosts.get(queue.vhost);
+      if (names === undefined) vhosts.set(queue.vhost, (names = new Map()));
+      if (!names.has(queue.name)) names.set(queue.name, queue);
+    }
+    placeIndexes.set(queues, index);
+  }
+  return index;
+}
 
 /**
  * The queue called `name` on the same broker and vhost as `queue` (where its dead-letters can go): the
  * first such queue read, through an index built once per list (an estate's 100 vhosts each have an `esr.dlq`).
  */
 export function besideOf(queues: readonly QueueSettings[], queue: QueueSettings, name: string): QueueSettings | undefined {
-  let index = placeIndexes.get(queues);
-  if (index === undefined) {
-    index = new Map();
-    for (const other of queues) {
-      const key = placeKey(other.broker, other.vhost, other.name);
-      if (!index.has(key)) index.set(key, other);
-    }
-    placeIndexes.set(queues, index);
-  }
-  return index.get(placeKey(queue.broker, queue.vhost, name));
+  return placeIndexOf(queues).get(queue.broker)?.get(queue.vhost)?.get(name);
 }
