@@ -1,4 +1,6 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,6 +107,21 @@ describe('loading directories', () => {
     for (const name of ['local', 'aws', 'legacy', 'aws-sqs']) {
       const environment = await loadEnvironment('policies', name);
       for (const policy of policies) for (const logical of policy.appliesTo) expect(environment.queues[logical], `${name} binds ${logical}`).toBeDefined();
+    }
+  });
+});
+
+describe('the shipped JSON Schemas', () => {
+  // the YAML loader compiles them without validating them against the meta-schema (cold start): that is done here
+  it('are each valid against the JSON Schema meta-schema, in strict mode', async () => {
+    const names = (await readdir('schemas')).filter((name) => name.endsWith('.schema.json'));
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    for (const name of names) {
+      const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+      addFormats.default(ajv);
+      const schema = JSON.parse(await readFile(join('schemas', name), 'utf8')) as object;
+      expect(ajv.validateSchema(schema), `${name}: ${ajv.errorsText()}`).toBe(true);
+      expect(() => ajv.compile(schema), name).not.toThrow();
     }
   });
 });
