@@ -16,6 +16,8 @@ export interface BrokerChoice {
   rabbitMechanism?: 'quorum-delivery-limit' | 'wait-queue';
   sqsEndpoint?: string;
   region?: string;
+  /** SQS: the work queue's VisibilityTimeout (default SQS's 30 s). */
+  sqsVisibilityTimeoutSeconds?: number;
   /** Spring Cloud AWS 2.x: delete a failed message when the queue has no redrive policy. */
   deleteOnFailureWithoutRedrive?: boolean;
   /** RabbitMQ: bound on connecting (attempts and waits together), in ms. */
@@ -46,6 +48,7 @@ export async function createBroker(choice: BrokerChoice): Promise<Broker> {
       return new SqsBroker({
         endpoint: choice.sqsEndpoint,
         region: choice.region,
+        visibilityTimeoutSeconds: choice.sqsVisibilityTimeoutSeconds,
         retry: choice.retry,
         deleteOnFailureWithoutRedrive: choice.deleteOnFailureWithoutRedrive,
         log: choice.log,

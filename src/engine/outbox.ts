@@ -1,5 +1,8 @@
 import { OperatingError } from '../errors.js';
 
+/** An `s3://BUCKET/PREFIX` target names an S3 outbox; anything else a folder. Here, not in outboxes/s3.ts, so asking does not load the S3 SDK. */
+export const isS3Url = (target: string): boolean => target.startsWith('s3://');
+
 /** Where export files go: a local folder (outboxes/folder.ts) or an S3 bucket (outboxes/s3.ts); docs/outbox.md. */
 export interface Outbox {
   /**

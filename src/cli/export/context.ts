@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { OperatingError } from '../../errors.js';
 import { deliveriesAllowed } from '../../semantics/rabbitmq/versions.js';
+import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import { escapeControl } from '../../text/escape.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { nonNegativeInt, parsedBy, positiveInt } from '../options.js';
+import { integerIn, nonNegativeInt, parsedBy, positiveInt } from '../options.js';
 import type { Broker, RetryConfig } from '../../engine/broker.js';
 import { createBroker, BROKER_KINDS, type BrokerKind } from '../../brokers/create-broker.js';
 import { QueueMismatchError, type ArgumentMismatch } from '../../brokers/rabbitmq/mismatch.js';
 import { systemClock } from '../../engine/clock.js';
 import { jsonLogger, silentLogger, type Logger } from '../../engine/log.js';
 import { FolderOutbox } from '../../engine/outboxes/folder.js';
-import { isS3Url, S3Outbox } from '../../engine/outboxes/s3.js';
-import { openStore } from '../../store/open-store.js';
+import { isS3Url } from '../../engine/outbox.js';
+import type { S3Outbox } from '../../engine/outboxes/s3.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import { DEFAULT_COUNTER_STRATEGY, type CounterStrategy, type Store } from '../../store/store.js';
 
@@ -30,10 +31,14 @@ export interface CommonOptions {
   retry: 'none' | 'budget';
   rabbitmqRetry: 'quorum-delivery-limit' | 'wait-queue';
   rabbitmqConnectTimeout: number;
+  sqsVisibilityTimeout: number;
   maxDeliveries: number;
   retryDelayMs: number;
   log: boolean;
 }
+
+/** SQS refuses a longer VisibilityTimeout (12 hours). */
+const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 
 /** The default bound on connecting to RabbitMQ, attempts and waits together. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -63,6 +68,11 @@ export function withCommonOptions(command: Command): Command {
         .argParser(parsedBy(positiveInt, '--rabbitmq-connect-timeout'))
         .default(CONNECT_TIMEOUT_MS),
     )
+    .addOption(
+      new Option('--sqs-visibility-timeout <seconds>', 'with --broker sqs: how long a received command stays hidden; a command of a killed consumer comes back after it')
+        .argParser((value) => integerIn(value, '--sqs-visibility-timeout', 1, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS))
+        .default(SQS_DEFAULTS.visibilityTimeoutSeconds),
+    )
     .addOption(new Option('--max-deliveries <n>', 'deliveries before a command is dead-lettered').argParser(parsedBy(positiveInt, '--max-deliveries')).default(20))
     .addOption(new Option('--retry-delay-ms <ms>', 'delay between deliveries').argParser(parsedBy(nonNegativeInt, '--retry-delay-ms')).default(1000))
     .option('--log', 'structured JSON logs on stderr', false);
@@ -80,6 +90,7 @@ const BROKER_OPTIONS: readonly { key: keyof CommonOptions; flag: string; broker:
   { key: 'rabbitmqConnectTimeout', flag: '--rabbitmq-connect-timeout', broker: 'rabbitmq' },
   { key: 'endpoint', flag: '--endpoint', broker: 'sqs' },
   { key: 'region', flag: '--region', broker: 'sqs' },
+  { key: 'sqsVisibilityTimeout', flag: '--sqs-visibility-timeout', broker: 'sqs' },
 ];
 
 function checkBrokerOptions(command: Command, options: CommonOptions): void {
@@ -134,7 +145,10 @@ export interface EngineContext {
 /** Opens the store, then the broker; whatever fails, what was opened is closed again (an open connection would keep the process alive). */
 async function openContext(options: CommonOptions, writeErr: (text: string) => void): Promise<EngineContext> {
   const log = options.log ? jsonLogger(writeErr, systemClock.now) : silentLogger;
-  const outbox = isS3Url(options.outbox) ? S3Outbox.create(options.outbox, { endpoint: options.s3Endpoint }) : new FolderOutbox(options.outbox);
+  // The S3 SDK and the MongoDB driver are loaded only when used: together they were half of a command's start-up.
+  const outbox = isS3Url(options.outbox)
+    ? (await import('../../engine/outboxes/s3.js')).S3Outbox.create(options.outbox, { endpoint: options.s3Endpoint })
+    : new FolderOutbox(options.outbox);
   const { store, description, closeStore } = await openConfiguredStore(options);
   let broker: Broker | null = null;
   try {
@@ -146,6 +160,7 @@ async function openContext(options: CommonOptions, writeErr: (text: string) => v
       retry: retryConfigOf(options),
       rabbitMechanism: options.rabbitmqRetry,
       connectTimeoutMs: options.rabbitmqConnectTimeout,
+      sqsVisibilityTimeoutSeconds: options.sqsVisibilityTimeout,
       progress: (line) => writeErr(`${line}\n`),
       clock: systemClock,
       log,
@@ -186,6 +201,7 @@ async function openConfiguredStore(options: CommonOptions) {
     const store = openSqlite(options.state);
     return { store: store as Store, description: store.describe(), closeStore: () => store.close() };
   }
+  const { openStore } = await import('../../store/open-store.js');
   const opened = await openStore({ mongodbUri: options.mongodbUri, counter: options.counter, env: {} });
   const description = options.mongodbUri ? opened.description : 'in-memory store (this process only; pass --state FILE or MONGODB_URI to keep data)';
   return { store: opened.store, description, closeStore: () => opened.stop() };

@@ -11,7 +11,7 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } | nu
   return { bucket: match[1]!, prefix: path === '' ? '' : `${path}/` };
 }
 
-export const isS3Url = (target: string): boolean => target.startsWith('s3://');
+export { isS3Url } from '../outbox.js';
 
 const md5Of = (content: string) => createHash('md5').update(content, 'utf8');
 
