@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/config/validated-yaml.js';
+import { InputError } from '../../src/config/input-error.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { appRecord, batch, storeContract } from './store.contract.js';
 import { worker } from './worker.js';
@@ -41,6 +41,37 @@ describe('SqliteStore on disk', () => {
     expect(await second.findBatch('APP:LDN:2021-07-31')).toEqual(batch('APP:LDN:2021-07-31', { state: 'written' }));
     expect(await second.readCounter('APP')).toEqual({ value: 1, version: 1 });
     await second.close();
+  });
+
+  it('opens a schema version 1 store (each body in its records row), moves the bodies out and keeps every record', async () => {
+    const file = newFile();
+    const v1 = new Database(file);
+    v1.exec(`
+      CREATE TABLE records (id TEXT PRIMARY KEY, type TEXT NOT NULL, office TEXT NOT NULL, start_date TEXT NOT NULL, status TEXT NOT NULL,
+        batch_key TEXT, file_name TEXT, exported_at INTEGER, body TEXT NOT NULL);
+      CREATE INDEX records_exportable ON records (type, office, start_date) WHERE status = 'TO_EXPORT' AND batch_key IS NULL;
+      CREATE INDEX records_by_batch ON records (batch_key, status);
+      CREATE INDEX records_to_export_by_start ON records (start_date) WHERE status = 'TO_EXPORT';
+      CREATE TABLE batches (key TEXT PRIMARY KEY, type TEXT NOT NULL, office TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX batches_unfinished ON batches (type, office, state);
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    const insert = v1.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const records = [appRecord('a'), appRecord('b')];
+    for (const { id, type, office, startDate, status, batchKey, fileName, exportedAt, ...rest } of records) {
+      insert.run(id, type, office, startDate, status, batchKey, fileName, exportedAt, JSON.stringify(rest));
+    }
+    v1.pragma(`application_id = ${0x45535231}`);
+    v1.pragma('user_version = 1');
+    v1.close();
+
+    const store = SqliteStore.open(file);
+    expect(await store.findRecords({})).toEqual(records);
+    expect(await store.claimRecords('APP:LDN:2021-07-31', ['a'])).toBe(1);
+    await store.close();
+    const migrated = new Database(file, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    migrated.close();
   });
 
   it('refuses an old JSON --state snapshot, naming the file and what to do, and leaves it untouched', () => {
