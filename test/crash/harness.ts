@@ -6,12 +6,14 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'amqplib';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEsrFile } from '../../src/domain/esr-file.js';
 import { parseFileName } from '../../src/domain/file-name.js';
 import { OFFICE_CODES } from '../../src/domain/offices.js';
+import { Random } from '../../src/domain/random.js';
 import type { Store } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { MongoStore } from '../../src/store/mongo.js';
@@ -41,7 +43,7 @@ export interface TrialOptions {
   /** MongoDB-compatible server; required for store 'mongodb'. */
   mongodbUri?: string;
   /** Runs during the burst, e.g. closing the broker's connections or restarting the database. */
-  disturb?: (context: { vhost: string | null; random: () => number }) => Promise<number>;
+  disturb?: (context: { vhost: string | null; random: Random }) => Promise<number>;
 }
 
 export interface TrialResult {
@@ -71,27 +73,19 @@ export interface TrialResult {
   /** After the operators' remedies (trigger again, dlq replay): files that appeared for records already exported. */
   remedyDuplicates: number;
   problems: string[];
+  /** Wall-clock seconds of the trial, set-up and clean-up included. */
+  seconds: number;
 }
 
 const BIN = new URL('../../bin/esr-export.js', import.meta.url).pathname;
 const RUN_DATE = '2021-07-31';
 
-/** Deterministic delays from the trial's seed (mulberry32): a failing trial is replayed by its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Consumer {
   child: ChildProcess;
   /** Outcome lines printed so far: one per command handled. */
   outcomes(): number;
+  /** True once it has said it is consuming (connected, topology declared). */
+  consuming(): boolean;
 }
 
 interface Cli {
@@ -126,9 +120,10 @@ function cliWith(env: NodeJS.ProcessEnv): Cli {
     spawnConsumer(args) {
       const child = spawn(process.execPath, [BIN, ...args], options);
       let lines = 0;
+      let consuming = false;
       child.stdout!.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
-      child.stderr!.resume();
-      return { child, outcomes: () => lines };
+      child.stderr!.on('data', (chunk: Buffer) => (consuming ||= chunk.toString().includes('consuming from')));
+      return { child, outcomes: () => lines, consuming: () => consuming };
     },
   };
 }
@@ -137,8 +132,18 @@ const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('close', () => resolve()));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a command of a killed SQS consumer stays hidden before another one can take it. Far above
+ * a handler's time (a stale receipt handle would make every delivery a failure, see
+ * scenarios/sqs-visibility-race.yaml), far below SQS's 30 s default, which made a trial wait 31 s.
+ */
+const SQS_VISIBILITY_SECONDS: Record<CrashStore, number> = { sqlite: 3, mongodb: 5 };
+/** A consumer stops once no command has arrived for this long: the burst's commands are queued before the first one starts. */
+const IDLE_MS = 1_000;
+
 export async function runCrashTrial(options: TrialOptions): Promise<TrialResult> {
-  const random = seededRandom(options.seed);
+  const started = Date.now();
+  const random = new Random(options.seed);
   const dir = await mkdtemp(join(tmpdir(), `esr-crash-${options.seed}-`));
   const tag = `crash-${options.seed}-${randomUUID().slice(0, 8)}`;
   const outboxKind = options.outbox ?? 'folder';
@@ -149,13 +154,14 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
   let sqs: Awaited<ReturnType<typeof startSqsLocal>> | null = null;
   const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...s3?.env };
   const brokerArgs: string[] = [];
+  const visibilitySeconds = SQS_VISIBILITY_SECONDS[options.store];
   if (options.broker === 'rabbitmq') {
     vhost = tag;
     await createVhost(vhost);
     brokerArgs.push('--broker', 'rabbitmq', '--amqp-url', `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`);
   } else {
     sqs = await startSqsLocal({ port: 0 });
-    brokerArgs.push('--broker', 'sqs', '--endpoint', sqs.endpoint, '--region', 'eu-west-2');
+    brokerArgs.push('--broker', 'sqs', '--endpoint', sqs.endpoint, '--region', 'eu-west-2', '--sqs-visibility-timeout', String(visibilitySeconds));
   }
   let storeArgs: string[];
   let mongoUri: string | null = null;
@@ -170,50 +176,60 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
   const common = [...storeArgs, ...outboxArgs, ...brokerArgs, '--retry-delay-ms', '200', '--max-deliveries', '20'];
   const cli = cliWith(env);
   const problems: string[] = [];
-  const workOnBroker = () => (vhost ? rabbitWork(vhost) : sqsWork(sqs!.endpoint));
+  const broker: BrokerWork = vhost ? rabbitWork(vhost) : sqsWork(sqs!.endpoint, visibilitySeconds);
+  /** A last consumer takes whatever a killed one left unacked, once the broker shows it again. */
+  const drain = async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await broker.settled();
+      if ((await broker.work()) === 0) return;
+      const drained = await cli.run(['run', ...common, '--consumers', '2', '--until-idle', String(IDLE_MS)], 120_000);
+      if (drained.code !== 0) problems.push(`drain run exited ${drained.code}: ${drained.err.trim().split('\n').at(-1)}`);
+    }
+  };
   try {
     // FerretDB over PostgreSQL writes ~200 documents/s under load: fewer records keep a trial short.
     const perOffice = options.perOffice ?? (options.store === 'mongodb' ? 30 : 400);
-    const seeded = await cli.run(['seed', ...common, '--date', RUN_DATE, '--per-office', String(perOffice), '--dnc-per-office', String(Math.ceil(perOffice / 10))], 180_000);
-    if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.err}`);
     const types = options.types ?? (options.store === 'mongodb' ? 'APP' : 'all');
-    const scheduled = await cli.run(['schedule', ...common, '--date', RUN_DATE, '--type', types]);
+    // Seeding needs no broker and scheduling no store records: both at once.
+    const [seeded, scheduled] = await Promise.all([
+      cli.run(['seed', ...storeArgs, '--outbox', join(dir, 'unused'), '--date', RUN_DATE, '--per-office', String(perOffice), '--dnc-per-office', String(Math.ceil(perOffice / 10))], 180_000),
+      cli.run(['schedule', ...common, '--date', RUN_DATE, '--type', types]),
+    ]);
+    if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.err}`);
     if (scheduled.code !== 0) throw new Error(`schedule failed: ${scheduled.err}`);
 
     const consumers = options.consumers ?? 2;
-    const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', '2500'];
+    const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS)];
     const running: Consumer[] = Array.from({ length: consumers }, () => cli.spawnConsumer(runArgs));
-    const disturbance = options.disturb?.({ vhost, random: seededRandom(options.seed ^ 0x5eed) }) ?? Promise.resolve(0);
+    const disturbance = options.disturb?.({ vhost, random: random.fork('disturb') }) ?? Promise.resolve(0);
+    const burst = types === 'all' ? 2 * OFFICE_CODES.length : OFFICE_CODES.length;
+    let handledByKilled = 0;
+    const handled = () => handledByKilled + running.reduce((total, consumer) => total + consumer.outcomes(), 0);
+    // Each kill aims inside the burst: once a seeded number of its commands have been handled, a
+    // consuming process is killed a random few milliseconds later, between or inside the handler's steps.
+    const thresholds = Array.from({ length: options.kills }, () => random.int(0, burst - 1)).sort((a, b) => a - b);
     let midBurstKills = 0;
-    for (let kill = 0; kill < options.kills; kill++) {
-      // Aim inside the work: after the victim has handled a random number of commands (0-3), then a
-      // random few milliseconds, so the kill lands between or inside the handler's steps.
-      const index = Math.floor(random() * running.length);
-      const victim = running[index]!;
-      const after = Math.floor(random() * 4);
+    for (const threshold of thresholds) {
       const deadline = Date.now() + 20_000;
-      while (victim.outcomes() < after && victim.child.exitCode === null && Date.now() < deadline) await sleep(5);
-      await sleep(Math.floor(random() * 120));
-      if (victim.child.exitCode === null) midBurstKills++;
+      const consuming = () => running.filter((consumer) => consumer.consuming() && consumer.child.exitCode === null);
+      while ((handled() < threshold || consuming().length === 0) && running.some((c) => c.child.exitCode === null) && Date.now() < deadline) await sleep(5);
+      const candidates = consuming();
+      const victim = candidates.length > 0 ? random.pick(candidates) : random.pick(running);
+      await sleep(random.int(0, 119));
+      // Mid-burst: the victim was consuming while commands of the burst were still unhandled.
+      if (victim.child.exitCode === null && victim.consuming() && handled() < burst) midBurstKills++;
       victim.child.kill('SIGKILL');
       await exited(victim.child);
-      running[index] = cli.spawnConsumer(runArgs);
+      handledByKilled += victim.outcomes();
+      running[running.indexOf(victim)] = cli.spawnConsumer(runArgs);
     }
     const disturbances = await disturbance;
     await Promise.all(running.map((consumer) => exited(consumer.child)));
-    // A last consumer drains whatever a killed one left unacked. On SQS that message comes back only when
-    // its visibility timeout (30 s) ends, so the drain goes on while the broker still holds work.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const drained = await cli.run(['run', ...common, '--consumers', '2', '--until-idle', '3000'], 120_000);
-      if (drained.code !== 0) problems.push(`drain run exited ${drained.code}: ${drained.err.trim().split('\n').at(-1)}`);
-      if ((await workOnBroker()) === 0) break;
-      await sleep(options.broker === 'sqs' ? 31_000 : 1_000);
-    }
-    const stillOnBroker = await workOnBroker();
+    await drain();
+    const stillOnBroker = await broker.work();
     if (stillOnBroker > 0) problems.push(`${stillOnBroker} command(s) still on the broker after the drain`);
 
-    const before = await inspectOutbox(files);
-    const letters = await deadLetters(cli, common);
+    const [before, letters] = await Promise.all([inspectOutbox(files), deadLetters(cli, common)]);
     const store = await openStore(options.store, dir, mongoUri);
     let mismatches: string[];
     let commandFates: { lost: string[] };
@@ -225,10 +241,16 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     }
 
     // The operators' remedies: trigger an office again, replay the DLQ; neither may write a second copy.
-    const remedy = await cli.run(['trigger', ...common, '--office', 'SEV', '--type', 'APP', '--date', RUN_DATE]);
+    // A consumer starts with them; one that calls the queue idle before their commands arrive is followed by the drain.
+    const [remedy] = await Promise.all([
+      cli.run(['trigger', ...common, '--office', 'SEV', '--type', 'APP', '--date', RUN_DATE]),
+      cli.run(['dlq', 'replay', ...common]),
+      cli.run(runArgs, 120_000),
+    ]);
     if (remedy.code !== 0) problems.push(`trigger again exited ${remedy.code}: ${remedy.err.trim()}`);
-    await cli.run(['dlq', 'replay', ...common]);
-    await cli.run(['run', ...common, '--consumers', '1', '--until-idle', '2000'], 120_000);
+    await drain();
+    const leftAfterRemedies = await broker.work();
+    if (leftAfterRemedies > 0) problems.push(`${leftAfterRemedies} command(s) still on the broker after the remedies`);
     const after = await inspectOutbox(files);
 
     problems.push(...before.problems, ...mismatches, ...commandFates.lost.map((c) => `lost command ${c}`));
@@ -251,6 +273,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
       storeMismatches: mismatches.length,
       remedyDuplicates: after.duplicatedRecords + (after.files - before.files),
       problems,
+      seconds: (Date.now() - started) / 1000,
     };
   } finally {
     if (vhost) await deleteVhost(vhost).catch(() => undefined);
@@ -263,28 +286,64 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
 
 const isDeadLetterQueue = (name: string) => /dlq|dead/i.test(name);
 
-/** Ready plus unacknowledged messages in the vhost's queues other than dead-letter queues. */
-async function rabbitWork(vhost: string): Promise<number> {
-  const queues = (await managementApi('GET', `/queues/${encodeURIComponent(vhost)}`)) as { name: string; messages?: number }[];
-  return queues.filter((q) => !isDeadLetterQueue(q.name)).reduce((total, q) => total + (q.messages ?? 0), 0);
+/** What a trial asks the broker once its consumers have stopped. */
+interface BrokerWork {
+  /** Commands not yet settled (queued, in flight, delayed), dead-letter queues aside: 0 when done. */
+  work(): Promise<number>;
+  /** Resolves once no command is hidden from consumers (SQS: a killed consumer's, until its visibility timeout ends). */
+  settled(): Promise<void>;
+}
+
+/**
+ * Messages in the vhost's queues other than dead-letter queues, counted by the broker itself (a passive
+ * declare): the management API's counts are sampled every few seconds and still showed handled commands.
+ * With every consumer stopped nothing is unacknowledged (RabbitMQ requeues a closed connection's at once).
+ */
+function rabbitWork(vhost: string): BrokerWork {
+  return {
+    async work() {
+      const queues = (await managementApi('GET', `/queues/${encodeURIComponent(vhost)}`)) as { name: string }[];
+      const connection = await connect(`amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`);
+      try {
+        const channel = await connection.createChannel();
+        let total = 0;
+        for (const { name } of queues.filter((q) => !isDeadLetterQueue(q.name))) total += (await channel.checkQueue(name)).messageCount;
+        return total;
+      } finally {
+        await connection.close();
+      }
+    },
+    settled: async () => undefined,
+  };
 }
 
 /** Visible, in-flight and delayed messages in the endpoint's queues other than dead-letter queues. */
-async function sqsWork(endpoint: string): Promise<number> {
-  const client = new SQSClient({ endpoint, region: 'eu-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  try {
-    const { QueueUrls = [] } = await client.send(new ListQueuesCommand({}));
-    let total = 0;
-    for (const url of QueueUrls.filter((u) => !isDeadLetterQueue(u))) {
-      const { Attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
-      for (const key of ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const) {
-        total += Number(Attributes[key] ?? 0);
+function sqsWork(endpoint: string, visibilitySeconds: number): BrokerWork {
+  const counts = async () => {
+    const client = new SQSClient({ endpoint, region: 'eu-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    try {
+      const { QueueUrls = [] } = await client.send(new ListQueuesCommand({}));
+      const total = { visible: 0, hidden: 0 };
+      for (const url of QueueUrls.filter((u) => !isDeadLetterQueue(u))) {
+        const { Attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+        total.visible += Number(Attributes.ApproximateNumberOfMessages ?? 0);
+        total.hidden += Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
       }
+      return total;
+    } finally {
+      client.destroy();
     }
-    return total;
-  } finally {
-    client.destroy();
-  }
+  };
+  return {
+    async work() {
+      const { visible, hidden } = await counts();
+      return visible + hidden;
+    },
+    async settled() {
+      const deadline = Date.now() + visibilitySeconds * 1000 + 2_000;
+      while ((await counts()).hidden > 0 && Date.now() < deadline) await sleep(100);
+    },
+  };
 }
 
 function withDatabase(uri: string, database: string): string {
@@ -448,22 +507,25 @@ type Disturbance = NonNullable<TrialOptions['disturb']>;
 export function closeConnectionsMidBurst(times = 3): Disturbance {
   return async ({ vhost, random }) => {
     if (!vhost) throw new Error('closing connections needs the RabbitMQ broker');
-    let closed = 0;
-    const listed = async () => (await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as { name: string }[];
+    const closed = new Set<string>();
+    // The listing lags: a connection closed a moment ago may still be in it.
+    const listed = async () =>
+      ((await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as { name: string }[]).filter((c) => !closed.has(c.name));
     for (let round = 0; round < times; round++) {
-      await sleep(Math.floor(random() * 1500));
-      // The consumers (re)connect within a few seconds; close them once the management API lists them.
+      // The management API lists a connection about a second after it opened (the consumers'
+      // first ones and, after a close, their reconnections): close them a seeded moment after that.
       let connections = await listed();
-      for (let wait = 0; connections.length === 0 && wait < 50; wait++) {
-        await sleep(200);
+      for (let wait = 0; connections.length === 0 && wait < 30; wait++) {
+        await sleep(100);
         connections = await listed();
       }
+      await sleep(random.int(0, 299));
       for (const connection of connections) {
         await managementApi('DELETE', `/connections/${encodeURIComponent(connection.name)}`);
-        closed++;
+        closed.add(connection.name);
       }
     }
-    return closed;
+    return closed.size;
   };
 }
 
@@ -480,9 +542,9 @@ export async function dedicatedFerretDb(): Promise<{ uri: string; restartMidBurs
     uri: server.uri,
     restartMidBurst: (times = 1) => async ({ random }) => {
       for (let round = 0; round < times; round++) {
-        await sleep(500 + Math.floor(random() * 2000));
+        await sleep(random.int(500, 2499));
         server.stop('SIGKILL');
-        await sleep(200 + Math.floor(random() * 800));
+        await sleep(random.int(200, 999));
         server = await startFerretDb(port);
       }
       return times;
