@@ -188,7 +188,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
 
   const initial = plan.records;
   const memory = new MemoryStore();
-  await memory.insertRecords(initial);
+  memory.insertShared(initial); // the cached data set: no run changes it
   const storeSpec = scenario.store ?? {};
   const outbox = new MemoryOutbox();
   const simOutbox = new SimOutbox(outbox, scheduler, storeSpec.writeFileMs ?? 20);

@@ -33,6 +33,8 @@ export class MemoryStore implements Store {
   private readonly byBatch = new Map<string, Set<string>>();
   private readonly batches = new Map<string, Batch>();
   private readonly counters = new Map<string, CounterValue>();
+  /** Records held as the caller gave them (insertShared): copied before the store first changes one. */
+  private readonly shared = new WeakSet<ExportRecord>();
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
@@ -41,20 +43,37 @@ export class MemoryStore implements Store {
     this.insert(records);
   }
 
-  private insert(records: readonly ExportRecord[]): void {
+  /**
+   * Loads records the caller will never change, without copying them: the simulator loads the same
+   * data set into a fresh store for every seed. The store copies each before changing it.
+   */
+  insertShared(records: readonly ExportRecord[]): void {
+    this.insert(records, true);
+  }
+
+  private insert(records: readonly ExportRecord[], shared = false): void {
     const incoming = new Set<string>();
     for (const record of records) {
       if (this.records.has(record.id) || incoming.has(record.id)) throw new Error(`duplicate record id ${record.id}`);
       incoming.add(record.id);
     }
     for (const record of records) {
-      this.records.set(record.id, cloneRecord(record));
+      if (shared) this.shared.add(record);
+      this.records.set(record.id, shared ? record : cloneRecord(record));
       if (record.batchKey !== null) this.indexBatch(record.batchKey, record.id);
       const key = `${record.type}:${record.office}`;
       let ids = this.byOfficeAndType.get(key);
       if (!ids) this.byOfficeAndType.set(key, (ids = new Set()));
       ids.add(record.id);
     }
+  }
+
+  /** The record, ready to be changed: a shared one is replaced by its copy first. */
+  private writable(record: ExportRecord): ExportRecord {
+    if (!this.shared.has(record)) return record;
+    const copy = cloneRecord(record);
+    this.records.set(copy.id, copy);
+    return copy;
   }
 
   private indexBatch(batchKey: string, id: string): void {
@@ -77,9 +96,10 @@ export class MemoryStore implements Store {
   async claimRecords(batchKey: string, ids: readonly string[]): Promise<number> {
     let ours = 0;
     for (const id of new Set(ids)) { // an id listed twice is still one record
-      const record = this.records.get(id);
+      let record = this.records.get(id);
       if (!record || record.status !== 'TO_EXPORT') continue;
       if (record.batchKey === null) {
+        record = this.writable(record);
         record.batchKey = batchKey;
         this.indexBatch(batchKey, id);
       }
@@ -91,8 +111,9 @@ export class MemoryStore implements Store {
   async markExported(batchKey: string, fileName: string, exportedAt: number): Promise<number> {
     let changed = 0;
     for (const id of this.byBatch.get(batchKey) ?? []) {
-      const record = this.records.get(id)!;
-      if (record.status === 'TO_EXPORT') {
+      const stored = this.records.get(id)!;
+      if (stored.status === 'TO_EXPORT') {
+        const record = this.writable(stored);
         record.status = 'EXPORTED';
         record.fileName = fileName;
         record.exportedAt = exportedAt;
