@@ -158,6 +158,21 @@ function toBatch(document: Batch & { _id?: unknown }, reached: readonly BatchSta
   return { ...batch, state: reached.reduce(furthest, batch.state) };
 }
 
+/** What a claim needs of a record. */
+type ScopedRecord = Pick<RecordDocument, '_id' | 'type' | 'office' | 'status' | 'batchKey'>;
+
+/** Records grouped by type and office (the key is their JSON), so each update names its scope. */
+function groupByScope(records: readonly ScopedRecord[]): Map<string, ScopedRecord[]> {
+  const groups = new Map<string, ScopedRecord[]>();
+  for (const record of records) {
+    const key = JSON.stringify({ type: record.type, office: record.office });
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
+  }
+  return groups;
+}
+
 /** True when every error of an unordered bulk insert is a duplicate key (the inserts that lost a race). */
 function onlyDuplicates(error: unknown): boolean {
   if (!(error instanceof MongoBulkWriteError)) return false;
@@ -314,24 +329,46 @@ export class MongoStore implements Store {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return 0;
     return this.call('claimRecords', async () => {
-      const claimable = await this.records
-        .find({ _id: { $in: unique }, status: 'TO_EXPORT', batchKey: { $in: [null, batchKey] } } as Filter<RecordDocument>, {
-          projection: { _id: 1 },
-        })
-        .toArray();
-      const candidates = claimable.map((document) => document._id);
-      if (candidates.length === 0) return 0;
+      const claimable = (await this.claimableAmong(unique)).filter((d) => (d.batchKey ?? null) === null || d.batchKey === batchKey);
+      if (claimable.length === 0) return 0;
       try {
-        await this.claims.insertMany(candidates.map((_id) => ({ _id, batchKey })), { ordered: false });
+        await this.claims.insertMany(claimable.map(({ _id }) => ({ _id, batchKey })), { ordered: false });
       } catch (error) {
         if (!onlyDuplicates(error)) throw error; // a duplicate is a record claimed before, by us or by another batch
       }
-      const ours = (await this.claims.find({ _id: { $in: candidates }, batchKey }, { projection: { _id: 1 } }).toArray()).map((c) => c._id);
-      if (ours.length > 0) {
-        await this.records.updateMany({ _id: { $in: ours }, batchKey: null } as Filter<RecordDocument>, { $set: { batchKey } });
+      // Equality on batchKey alone: FerretDB filters `$in` itself, document by document, after reading them all.
+      const claimedByUs = new Set((await this.claims.find({ batchKey }, { projection: { _id: 1 } }).toArray()).map((c) => c._id));
+      const ours = claimable.filter((d) => claimedByUs.has(d._id));
+      for (const [scope, inScope] of groupByScope(ours)) {
+        const { type, office } = JSON.parse(scope) as Pick<RecordDocument, 'type' | 'office'>;
+        const idsInScope = inScope.map((d) => d._id);
+        await this.records.updateMany({ type, office, status: 'TO_EXPORT', _id: { $in: idsInScope }, batchKey: null } as Filter<RecordDocument>, { $set: { batchKey } });
       }
       return ours.length;
     });
+  }
+
+  /**
+   * The TO_EXPORT records among `ids` (status and owner only). A batch's ids are one office's of one
+   * type, so the query names that scope (learnt from the first id) and no id list: FerretDB 1.x hands
+   * only top-level equality to PostgreSQL and checks the rest itself, document by document (an `$in`
+   * by walking the whole list), so an `_id: {$in}` claim read and scanned the whole collection.
+   * Ids outside the scope are looked up by id.
+   */
+  private async claimableAmong(ids: readonly string[]): Promise<ScopedRecord[]> {
+    const projection = { _id: 1, type: 1, office: 1, status: 1, batchKey: 1 } as const;
+    const byIds = async (some: readonly string[]) =>
+      (await this.records.find({ _id: { $in: [...some] }, status: 'TO_EXPORT' } as Filter<RecordDocument>, { projection }).toArray()) as ScopedRecord[];
+    const first = await this.records.findOne({ _id: ids[0] } as Filter<RecordDocument>, { projection });
+    if (!first) return byIds(ids);
+    const wanted = new Set(ids);
+    const found = (
+      (await this.records.find({ type: first.type, office: first.office, status: 'TO_EXPORT' } as Filter<RecordDocument>, { projection }).toArray()) as ScopedRecord[]
+    ).filter((d) => wanted.has(d._id));
+    for (const d of found) wanted.delete(d._id);
+    wanted.delete(first._id); // found above, unless it is no longer TO_EXPORT
+    // The rest: another scope, no longer TO_EXPORT, or missing.
+    return wanted.size === 0 ? found : found.concat(await byIds([...wanted]));
   }
 
   async markExported(batchKey: string, fileName: string, exportedAt: number): Promise<number> {
