@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError } from './input-error.js';
 import { readInputFile } from './input-file.js';
 
@@ -62,6 +62,32 @@ function describe(error: ErrorObject): { pointer: string; key?: string; text: st
 // eslint-disable-next-line no-control-regex
 const NON_PRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/;
 
+const NULL_KEY = Symbol('null key');
+
+/**
+ * Where the first key that repeats an earlier key of its map is (the error yaml's `uniqueKeys` gives:
+ * keys equal as scalar values, collections only as the same node), one set per map: yaml compares
+ * each key with every earlier one, and an environment binding 1,000 queues made that 500,000 compares.
+ */
+function firstDuplicateKeyOffset(document: Document): number | undefined {
+  let first: number | undefined;
+  visit(document, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const value = key === null ? NULL_KEY : isScalar(key) ? key.value : key;
+        if (seen.has(value)) {
+          const offset = (key as Node | null)?.range?.[0];
+          if (offset !== undefined && (first === undefined || offset < first)) first = offset;
+          return;
+        }
+        seen.add(value);
+      }
+    },
+  });
+  return first;
+}
+
 export interface ValidatedDocument<T> {
   data: T;
   /** The parsed document and its line counter, for callers that point at lines of valid input too. */
@@ -83,8 +109,13 @@ export function parseValidatedYamlDocument<T>(text: string, file: string, schema
     throw new InputError(file, line, column, `invalid YAML: control character U+${code} is not allowed`);
   }
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
   const syntaxError = document.errors[0];
+  const duplicate = firstDuplicateKeyOffset(document);
+  if (duplicate !== undefined && (syntaxError === undefined || duplicate < syntaxError.pos[0])) {
+    const position = lineCounter.linePos(duplicate);
+    throw new InputError(file, position.line, position.col, 'invalid YAML: Map keys must be unique');
+  }
   if (syntaxError) {
     const position = syntaxError.linePos?.[0];
     const message = (syntaxError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');

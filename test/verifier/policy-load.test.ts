@@ -74,6 +74,13 @@ queues:
     ['credentials by a name that is not an env var', env.replace('ESR_AMQ_PASSWORD', 'hunter2'), /rabbitmq\.credentials\.passwordEnv must match pattern/],
     ['both brokers', `${env}sqs: { region: eu-west-2 }\n`, /^policies\/environments\/aws\.yaml:8: an environment has one broker/],
     ['a name that differs from the file', env.replace('name: aws', 'name: prod'), /name 'prod' must match the file name 'aws'/],
+    // duplicate keys are found in one pass per map, not by comparing every pair: the line and column of the repeat
+    [
+      'a logical name bound twice among 1,000',
+      `${env}${Array.from({ length: 1000 }, (_, i) => `  q${i}: { name: q${i} }\n`).join('')}  q500: { name: again }\n`,
+      /^policies\/environments\/aws\.yaml:1008:3: invalid YAML: Map keys must be unique$/,
+    ],
+    ['a key repeated inside a flow map', env.replace('{ name: esr.queue.appfilegenerationcommand }', '{ name: a, url: b, name: c }'), /^policies\/environments\/aws\.yaml:7:39: invalid YAML: Map keys must be unique$/],
   ])('%s', (_name, text, message) => {
     expect(inputError(() => parseEnvironment(text, 'policies/environments/aws.yaml')).message).toMatch(message);
   });
