@@ -8,11 +8,26 @@ import type { Clock } from './clock.js';
 /** ESR's runs are UK times: 14:00 and 15:00 in London, BST in summer, GMT in winter. */
 export const DEFAULT_TIME_ZONE = 'Europe/London';
 
+/** One daily run: its file type and the local time of day it fires (minute and second default to 0). */
+export interface DailyRun {
+  type: FileType;
+  hour: number;
+  minute?: number;
+  second?: number;
+}
+
 /** The daily runs as the real cron fires them: APP at 14:00, DNC at 15:00, local time of the schedule's zone. */
-export const DAILY_RUNS: readonly { type: FileType; hour: number }[] = [
+export const DAILY_RUNS: readonly DailyRun[] = [
   { type: 'APP', hour: 14 },
   { type: 'DNC', hour: 15 },
 ];
+
+const twoDigits = (n: number) => String(n).padStart(2, '0');
+
+/** `APP 14:00, DNC 15:00` (seconds shown only when set). */
+export function describeRuns(runs: readonly DailyRun[]): string {
+  return runs.map(({ type, hour, minute = 0, second = 0 }) => `${type} ${twoDigits(hour)}:${twoDigits(minute)}${second ? `:${twoDigits(second)}` : ''}`).join(', ');
+}
 
 /** A clock stepped forward or back is noticed within this long: no single long timer is trusted. */
 const MAX_SLEEP_MS = 60_000;
@@ -53,11 +68,11 @@ export interface Firing {
 }
 
 /** The next scheduled firing strictly after `afterMs` (croner computes the zone's wall clock, DST included). */
-export function nextRun(afterMs: number, timeZone: string = DEFAULT_TIME_ZONE): Firing {
+export function nextRun(afterMs: number, timeZone: string = DEFAULT_TIME_ZONE, runs: readonly DailyRun[] = DAILY_RUNS): Firing {
   const from = new Date(afterMs);
-  const firings = DAILY_RUNS.map(({ type, hour }) => {
+  const firings = runs.map(({ type, hour, minute = 0, second = 0 }) => {
     // No function given: croner only computes, it starts no timer.
-    const next = new Cron(`0 0 ${hour} * * *`, { timezone: timeZone }).nextRun(from);
+    const next = new Cron(`${second} ${minute} ${hour} * * *`, { timezone: timeZone }).nextRun(from);
     if (!next) throw new Error(`no next run for ${type} after ${from.toISOString()}`);
     return { type, atMs: next.getTime(), runDate: localDate(next.getTime(), timeZone) };
   });
@@ -71,6 +86,8 @@ export interface DailyScheduleOptions {
   offices?: readonly OfficeCode[];
   /** Default `Europe/London`. */
   timeZone?: string;
+  /** Default `DAILY_RUNS` (APP 14:00, DNC 15:00). */
+  runs?: readonly DailyRun[];
   signal?: AbortSignal;
   onFire?: (firing: Firing, commands: number) => void;
   /** A publish of the burst failed; it is retried after `retryInMs`. */
@@ -91,7 +108,7 @@ export async function runDailySchedule(options: DailyScheduleOptions): Promise<n
   let firings = 0;
   let after = clock.now();
   while (!signal?.aborted && firings < (options.maxFirings ?? Infinity)) {
-    const next = nextRun(after, timeZone);
+    const next = nextRun(after, timeZone, options.runs);
     while (!signal?.aborted && clock.now() < next.atMs) await clock.sleep(Math.min(next.atMs - clock.now(), MAX_SLEEP_MS));
     if (signal?.aborted) break;
     const commands = burstCommands(next.type, next.runDate, options.newId, options.offices);

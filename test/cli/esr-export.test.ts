@@ -104,6 +104,10 @@ describe('esr-export', () => {
     [['dlq', 'list', '--broker', 'rabbitmq', '--endpoint', 'http://127.0.0.1:1'], /--endpoint needs --broker sqs \(this command runs on the rabbitmq broker\)/],
     [['audit', '--as-of', '2021-07-31'], /audit reads the store the runs wrote: pass --state FILE \(SQLite\) or --mongodb-uri URI \(or set MONGODB_URI\)/],
     [['schedule', '--daemon', '--broker', 'rabbitmq', '--time-zone', 'Mars/Olympus'], /--time-zone: unknown time zone 'Mars\/Olympus'/],
+    [['schedule', '--run-times', 'APP=14:00'], /--run-times needs --daemon/],
+    [['schedule', '--daemon', '--broker', 'rabbitmq', '--run-times', 'APP=14:00,DNC=24:00'], /--run-times takes TYPE=HH:MM\[:SS\] entries, e.g. APP=14:00,DNC=15:00; got 'DNC=24:00'/],
+    [['run', '--broker', 'sqs', '--sqs-visibility-timeout', '43201'], /--sqs-visibility-timeout must be an integer from 1 to 43200/],
+    [['run', '--sqs-visibility-timeout', '5'], /--sqs-visibility-timeout needs --broker sqs \(this command runs on the memory broker\)/],
     [['demo', '--outbox', '/dev/null'], /outbox \/dev\/null: cannot be used \(ENOTDIR: exists and is not a folder\)/],
   ])('bad input %j: one clear line, exit 2, no stack trace', async (argv, message) => {
     const saved = process.env.MONGODB_URI;

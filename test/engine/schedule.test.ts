@@ -58,6 +58,9 @@ describe('the daily schedule (Europe/London by default, croner, virtual time)', 
     expect(nextRun(Date.parse('2021-07-31T14:30:00Z'))).toMatchObject({ type: 'APP', runDate: '2021-08-01' });
     expect(nextRun(Date.parse('2021-07-31T09:00:00Z'), 'UTC')).toMatchObject({ atMs: Date.parse('2021-07-31T14:00:00Z') });
     expect(nextRun(Date.parse('2021-12-01T09:00:00Z'))).toMatchObject({ atMs: Date.parse('2021-12-01T14:00:00Z') });
+    // Other run times (--run-times), to the second, still in the zone's wall clock.
+    const runs = [{ type: 'DNC' as const, hour: 9, minute: 30, second: 15 }];
+    expect(nextRun(Date.parse('2021-07-31T07:00:00Z'), 'Europe/London', runs)).toEqual({ type: 'DNC', atMs: Date.parse('2021-07-31T08:30:15Z'), runDate: '2021-07-31' });
   });
 
   it('28 March 2021 (clocks go forward): 14:00 GMT on the 27th, then 14:00 BST = 13:00 UTC; each run once', async () => {

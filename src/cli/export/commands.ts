@@ -8,7 +8,7 @@ import { auditStuckRecords } from '../../engine/audit.js';
 import { systemClock } from '../../engine/clock.js';
 import { describeOutcome } from '../../engine/outcome.js';
 import { runExports, type RunSummary } from '../../engine/run-exports.js';
-import { burstCommands, DEFAULT_TIME_ZONE, runDailySchedule, timeZoneError, type Firing } from '../../engine/schedule.js';
+import { burstCommands, DAILY_RUNS, DEFAULT_TIME_ZONE, describeRuns, runDailySchedule, timeZoneError, type DailyRun, type Firing } from '../../engine/schedule.js';
 import { escapeControl, jsonForTerminal } from '../../text/escape.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -40,6 +40,18 @@ function timeZoneOf(value: string, name: string): string {
   const error = timeZoneError(value);
   if (error) throw new CliError(`${name}: ${escapeControl(error)}`);
   return value;
+}
+
+/** `APP=14:00,DNC=15:00:30`: when each daily run fires (local time of --time-zone). */
+function runTimesOf(value: string): DailyRun[] {
+  return value.split(',').map((entry) => {
+    const match = /^\s*(APP|DNC)=(\d{2}):(\d{2})(?::(\d{2}))?\s*$/i.exec(entry);
+    const [hour, minute, second] = match ? [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)] : [NaN, NaN, NaN];
+    if (!match || hour > 23 || minute > 59 || second > 59) {
+      throw new CliError(`--run-times takes TYPE=HH:MM[:SS] entries, e.g. APP=14:00,DNC=15:00; got '${escapeControl(entry)}'`);
+    }
+    return { type: match[1]!.toUpperCase() as FileType, hour, minute, second };
+  });
 }
 
 /** One outcome line for a person: the handler's reasons quote command bodies, which come from outside. */
@@ -134,8 +146,9 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
     .addOption(new Option('--offices <codes>', 'comma-separated offices (default: all 13)').argParser(parsedBy(officesOf, '--offices')).default(OFFICE_CODES))
     .option('--daemon', 'stay up and fire every day at 14:00 (APP) and 15:00 (DNC) in --time-zone, like the cron', false)
     .addOption(new Option('--time-zone <zone>', 'with --daemon: the zone of 14:00 and 15:00').argParser(parsedBy(timeZoneOf, '--time-zone')).default(DEFAULT_TIME_ZONE))
+    .addOption(new Option('--run-times <list>', `with --daemon: when each run fires, TYPE=HH:MM[:SS] in --time-zone (default APP=14:00,DNC=15:00)`).argParser(runTimesOf))
     .action(
-      withContext<{ date?: IsoDate; type: string; offices: OfficeCode[]; daemon: boolean; timeZone: string }>(
+      withContext<{ date?: IsoDate; type: string; offices: OfficeCode[]; daemon: boolean; timeZone: string; runTimes?: DailyRun[] }>(
         io,
         setExitCode,
         async (options, context) => {
@@ -150,6 +163,7 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
         },
         {
           check: (options) => {
+            if (options.runTimes && !options.daemon) throw new CliError('--run-times needs --daemon (without it the burst is published once, now)');
             if (options.daemon && options.broker === 'memory') {
               throw new CliError('--daemon publishes to a shared broker: pass --broker rabbitmq or sqs, and run consumers with esr-export run');
             }
@@ -181,11 +195,12 @@ export function registerEngineCommands(program: Command, io: Io, setExitCode: (c
     );
 }
 
-async function scheduleDaily(context: EngineContext, options: { offices: OfficeCode[]; timeZone: string }, io: Io): Promise<number> {
+async function scheduleDaily(context: EngineContext, options: { offices: OfficeCode[]; timeZone: string; runTimes?: DailyRun[] }, io: Io): Promise<number> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  io.err(`scheduling the daily runs on ${context.broker.kind} (APP 14:00, DNC 15:00 ${options.timeZone}); Ctrl-C stops\n`);
+  const runs = options.runTimes ?? DAILY_RUNS;
+  io.err(`scheduling the daily runs on ${context.broker.kind} (${describeRuns(runs)} ${options.timeZone}); Ctrl-C stops\n`);
   const at = () => new Date(systemClock.now()).toISOString();
   const firings = await runDailySchedule({
     clock: abortableClock(controller.signal),
@@ -193,6 +208,7 @@ async function scheduleDaily(context: EngineContext, options: { offices: OfficeC
     newId: context.newId,
     offices: options.offices,
     timeZone: options.timeZone,
+    runs,
     signal: controller.signal,
     onFire: (firing: Firing, count) => io.out(`${at()} published ${count} ${firing.type} command(s) for ${firing.runDate}\n`),
     onPublishError: (firing, error, retryInMs) =>
