@@ -1,6 +1,6 @@
 import type { ExportCommand } from '../domain/command.js';
 import type { Clock } from '../engine/clock.js';
-import { decide, IdleWatch } from '../engine/consumption.js';
+import { decide, exhaustedReason, IdleWatch } from '../engine/consumption.js';
 import { dispositionOf, describeOutcome } from '../engine/outcome.js';
 import type {
   Broker,
@@ -109,7 +109,7 @@ export class MemoryBroker implements Broker {
       messageId: message.messageId,
       body: message.body,
       correlationId: message.correlationId,
-      reason: disposition === 'retry' ? `delivery limit ${this.retry.maxDeliveries} reached: ${reason}` : reason,
+      reason: disposition === 'retry' ? exhaustedReason(outcome, this.retry.maxDeliveries) : reason,
       deathCount: message.deliveries,
       sourceQueue: 'memory',
     });

@@ -4,7 +4,17 @@
  */
 import type { Delivery, DeliveryHandler } from './broker.js';
 import type { Clock } from './clock.js';
-import type { Outcome } from './outcome.js';
+import { describeOutcome, type Outcome } from './outcome.js';
+
+/**
+ * Why a command whose last allowed delivery failed again is dead-lettered: the budget and the last
+ * error. Every adapter dead-letters it itself with this reason, so `dlq list` names the cause (the
+ * broker's own `delivery_limit` / `maxReceiveCount` said only that a limit was reached); the
+ * broker's limit stays as the backstop for deliveries no consumer settled (a killed process).
+ */
+export function exhaustedReason(outcome: Outcome, maxDeliveries: number): string {
+  return `delivery limit ${maxDeliveries} reached: ${describeOutcome(outcome)}`;
+}
 
 /** A thrown handler is a bug or an outage: the command is retried within its budget, never dropped. */
 export async function decide(handler: DeliveryHandler, delivery: Delivery): Promise<Outcome> {

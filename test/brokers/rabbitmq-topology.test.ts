@@ -37,7 +37,9 @@ describe('RabbitMQ topology rules (pure)', () => {
     expect(actionFor('retry', budget, 'wait-queue', 1)).toBe('reject');
     expect(actionFor('retry', budget, 'wait-queue', 2)).toBe('reject');
     expect(actionFor('retry', budget, 'wait-queue', 3)).toBe('dead-letter');
-    expect(actionFor('retry', budget, 'quorum-delivery-limit', 3)).toBe('requeue-after-delay');
+    expect(actionFor('retry', budget, 'quorum-delivery-limit', 2)).toBe('requeue-after-delay');
+    // The last allowed delivery: dead-lettered by the adapter, naming the last error.
+    expect(actionFor('retry', budget, 'quorum-delivery-limit', 3)).toBe('dead-letter');
     expect(actionFor('dead-letter', budget, 'quorum-delivery-limit', 1)).toBe('dead-letter');
     expect(actionFor('retry', { mode: 'none' }, 'wait-queue', 1)).toBe('reject');
     expect(actionFor('dead-letter', { mode: 'none' }, 'wait-queue', 1)).toBe('reject');

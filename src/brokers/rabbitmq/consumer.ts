@@ -9,7 +9,7 @@ import type { Logger } from '../../engine/log.js';
 import { describeOutcome, dispositionOf, type Outcome } from '../../engine/outcome.js';
 import type { ConsumeOptions, Consumption, Delivery, DeliveryHandler, RetryConfig } from '../../engine/broker.js';
 import type { Clock } from '../../engine/clock.js';
-import { decide, IdleWatch } from '../../engine/consumption.js';
+import { decide, exhaustedReason, IdleWatch } from '../../engine/consumption.js';
 import { LiveChannel } from './channel.js';
 import { backoffDelayMs, isRetryableConnectionError, messageOf, wrap, type RabbitLink, type ReconnectOptions } from './connection.js';
 import { actionFor, deadLetterHeaders, deliveryCountOf, type RabbitMqNames, type RetryMechanism } from './topology.js';
@@ -139,14 +139,19 @@ class QueueConsumer {
         settled = live.nack(message, true);
         break;
       case 'dead-letter':
-        settled = await this.deadLetter(live, message, outcome, delivery.deliveryCount);
+        settled = await this.deadLetter(live, message, this.reasonOf(outcome), delivery.deliveryCount);
         break;
     }
     if (!settled) log.log('info', 'channel closed before the delivery was settled; the broker redelivers it', fields);
   }
 
+  private reasonOf(outcome: Outcome): string {
+    const { retry } = this.settings;
+    return dispositionOf(outcome) === 'retry' && retry.mode === 'budget' ? exhaustedReason(outcome, retry.maxDeliveries) : describeOutcome(outcome);
+  }
+
   /** Publish to the DLQ, and only once the broker confirmed it, ack the original. */
-  private async deadLetter(live: LiveChannel, message: Message, outcome: Outcome, deliveries: number): Promise<boolean> {
+  private async deadLetter(live: LiveChannel, message: Message, reason: string, deliveries: number): Promise<boolean> {
     const { names, retry, log } = this.settings;
     const properties = message.properties as { messageId?: string; correlationId?: string; contentType?: string; headers?: Record<string, unknown> };
     try {
@@ -154,7 +159,7 @@ class QueueConsumer {
         messageId: properties.messageId,
         correlationId: properties.correlationId,
         contentType: properties.contentType,
-        headers: deadLetterHeaders(properties.headers, describeOutcome(outcome), deliveries, names.queue),
+        headers: deadLetterHeaders(properties.headers, reason, deliveries, names.queue),
       });
       return live.ack(message);
     } catch (error) {

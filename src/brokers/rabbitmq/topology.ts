@@ -140,19 +140,24 @@ export function actionFor(disposition: Disposition, retry: RetryConfig, mechanis
   if (disposition === 'ack') return 'ack';
   if (retry.mode === 'none') return 'reject';
   if (disposition === 'dead-letter') return 'dead-letter';
-  if (mechanism === 'quorum-delivery-limit') return 'requeue-after-delay';
-  return deliveryCount >= retry.maxDeliveries ? 'dead-letter' : 'reject';
+  if (deliveryCount >= retry.maxDeliveries) return 'dead-letter'; // with the last error as its reason
+  return mechanism === 'quorum-delivery-limit' ? 'requeue-after-delay' : 'reject';
 }
 
-/** Headers for a message this adapter dead-letters itself: the broker's history, plus why and after how many deliveries. */
+/**
+ * Headers for a message this adapter dead-letters itself: the broker's history, plus why and after how
+ * many deliveries. Not the quorum queue's `x-delivery-count`: a copy carrying it would start its next
+ * life (a replay) with the old count, as the broker's own dead-lettering never does.
+ */
 export function deadLetterHeaders(headers: Headers | undefined, reason: string, deliveries: number, sourceQueue: string): Headers {
-  return { ...headers, [ESR_HEADERS.reason]: reason, [ESR_HEADERS.deliveries]: deliveries, [ESR_HEADERS.sourceQueue]: sourceQueue };
+  const { 'x-delivery-count': _counted, ...kept } = headers ?? {};
+  return { ...kept, [ESR_HEADERS.reason]: reason, [ESR_HEADERS.deliveries]: deliveries, [ESR_HEADERS.sourceQueue]: sourceQueue };
 }
 
 /** A replayed command starts afresh: its death history is dropped (else it would go straight back), the replay is counted. */
 export function replayHeaders(headers: Headers | undefined): Headers {
   const kept = Object.entries(headers ?? {}).filter(
-    ([name]) => name !== 'x-death' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-') && !name.startsWith('x-esr-'),
+    ([name]) => name !== 'x-death' && name !== 'x-delivery-count' && !name.startsWith('x-first-death-') && !name.startsWith('x-last-death-') && !name.startsWith('x-esr-'),
   );
   const replays = (toNumber(headers?.[ESR_HEADERS.replays]) ?? 0) + 1;
   return { ...Object.fromEntries(kept), [ESR_HEADERS.replays]: replays };

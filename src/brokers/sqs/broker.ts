@@ -12,7 +12,7 @@ import {
 import type { ExportCommand } from '../../domain/command.js';
 import { SQS_DEFAULTS } from '../../semantics/sqs/queue-attributes.js';
 import { systemClock, type Clock } from '../../engine/clock.js';
-import { decide } from '../../engine/consumption.js';
+import { decide, exhaustedReason } from '../../engine/consumption.js';
 import { silentLogger, type Logger } from '../../engine/log.js';
 import { describeOutcome, dispositionOf } from '../../engine/outcome.js';
 import type { Broker, ConsumeOptions, Consumption, DeliveryHandler, RetryConfig } from '../../engine/broker.js';
@@ -151,11 +151,13 @@ export class SqsBroker implements Broker {
     log.log(disposition === 'ack' ? 'info' : 'warn', describeOutcome(outcome), { disposition });
     const url = await this.urlOf(this.queueName);
     if (disposition === 'ack') return this.deleteMessage(url, message);
-    if (disposition === 'dead-letter') {
-      await this.sendToDeadLetterQueue(message, describeOutcome(outcome), delivery.deliveryCount);
+    const retry = this.options.retry;
+    const exhausted = disposition === 'retry' && retry.mode === 'budget' && delivery.deliveryCount >= retry.maxDeliveries;
+    if (disposition === 'dead-letter' || exhausted) {
+      const reason = exhausted ? exhaustedReason(outcome, retry.maxDeliveries) : describeOutcome(outcome);
+      await this.sendToDeadLetterQueue(message, reason, delivery.deliveryCount);
       return this.deleteMessage(url, message);
     }
-    const retry = this.options.retry;
     if (retry.mode === 'budget') {
       // SQS counts in whole seconds: wait at least the configured delay.
       const seconds = Math.min(43_200, Math.ceil(retry.delayMs / 1000));
