@@ -99,13 +99,15 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
 
   const filesOfRecord = new Map<string, string[]>();
   const sequences = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, name: string) => {
+    const names = map.get(key);
+    if (names) names.push(name);
+    else map.set(key, [name]);
+  };
   for (const [name, content] of state.files) {
     const parts = parseFileName(name);
-    if (parts) {
-      const key = `${parts.type}:${parts.sequence}`;
-      sequences.set(key, [...(sequences.get(key) ?? []), name]);
-    }
-    for (const id of readRecordIds(content, name)) filesOfRecord.set(id, [...(filesOfRecord.get(id) ?? []), name]);
+    if (parts) add(sequences, `${parts.type}:${parts.sequence}`, name);
+    for (const id of readRecordIds(content, name)) add(filesOfRecord, id, name);
   }
   /** The second of these files to be written: the event that broke the invariant. */
   const second = (names: string[]) => {
@@ -120,7 +122,8 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
     if (names.length > 1) violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}`, ...second(names) });
   }
 
-  const finalById = new Map(state.final.map((r) => [r.id, r]));
+  const finalById = new Map<string, ExportRecord>();
+  for (const record of state.final) finalById.set(record.id, record);
   // Windows by run date and commands by office and type: a sweep checks this tens of thousands of times.
   const windowOf = new Map<string, ReturnType<typeof exportWindow>>();
   const commandsOf = new Map<string, { command: CommandRecord; from: string; to: string }[]>();
@@ -135,9 +138,10 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
   const stuck: StuckRecord[] = [];
   for (const record of state.initial) {
     if (record.status !== 'TO_EXPORT') continue;
-    const covering = (commandsOf.get(`${record.office}:${record.type}`) ?? [])
-      .filter((w) => record.startDate >= w.from && record.startDate <= w.to)
-      .map((w) => w.command);
+    const covering: CommandRecord[] = [];
+    for (const w of commandsOf.get(`${record.office}:${record.type}`) ?? []) {
+      if (record.startDate >= w.from && record.startDate <= w.to) covering.push(w.command);
+    }
     if (covering.length === 0) continue;
     const now = finalById.get(record.id)!;
     const files = filesOfRecord.get(record.id) ?? [];

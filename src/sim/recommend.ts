@@ -131,7 +131,8 @@ async function confirmBySweeping(
   for (let deliveries = budget.maxDeliveries; deliveries <= limit; deliveries++) {
     const candidate = { ...budget, maxDeliveries: deliveries };
     const onProgress = progress && ((done: number, total: number) => progress(`confirm: ${deliveries} deliveries`, done, total));
-    const sweep = await sweepScenario(withRetryBudget(scenario, candidate), { seeds: span.count, firstSeed: span.first, onProgress });
+    // One failing seed rejects the candidate: stop there instead of sweeping the rest.
+    const sweep = await sweepScenario(withRetryBudget(scenario, candidate), { seeds: span.count, firstSeed: span.first, onProgress, maxFailures: 0 });
     if (sweep.failing.count === 0) return candidate;
   }
   return null;

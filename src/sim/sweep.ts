@@ -57,21 +57,31 @@ export async function sweepScenario(scenario: Scenario, options: SweepOptions): 
   const seeds = Array.from({ length: options.seeds }, (_, i) => first + i);
   const workers = options.workers ?? (seeds.length >= MIN_SEEDS_FOR_WORKERS ? Math.min(2, availableParallelism()) : 0);
   const started = options.wallClock?.();
-  const enough = (summaries: readonly SeedSummary[]) => options.maxFailures !== undefined && summaries.filter((s) => s.failed).length > options.maxFailures;
+  const enough = failureLimit(options.maxFailures);
   const summaries = workers > 0 ? await inWorkers(scenario, seeds, workers, enough, options.onProgress) : await inProcess(scenario, seeds, enough, options.onProgress);
   const wallMs = started === undefined ? null : options.wallClock!() - started;
   return summarise(scenario, first, summaries, { wallMs, workers });
 }
 
-type Enough = (summaries: readonly SeedSummary[]) => boolean;
+/** Counts failures as summaries come in: true once more than `maxFailures` have failed. */
+type Enough = (added: readonly SeedSummary[]) => boolean;
+
+function failureLimit(maxFailures: number | undefined): Enough {
+  let failures = 0;
+  return (added) => {
+    for (const summary of added) if (summary.failed) failures++;
+    return maxFailures !== undefined && failures > maxFailures;
+  };
+}
 
 function inProcess(scenario: Scenario, seeds: number[], enough: Enough, onProgress?: SweepOptions['onProgress']): Promise<SeedSummary[]> {
   return withoutStackTraces(async () => {
     const summaries: SeedSummary[] = [];
     for (const seed of seeds) {
-      if (enough(summaries)) break;
-      summaries.push(summariseRun(await runScenario(scenario, seed, { timeline: false })));
+      const summary = summariseRun(await runScenario(scenario, seed, { timeline: false }));
+      summaries.push(summary);
       if (summaries.length % CHUNK === 0) onProgress?.(summaries.length, seeds.length);
+      if (enough([summary])) break;
     }
     onProgress?.(summaries.length, seeds.length);
     return summaries;
@@ -102,7 +112,7 @@ function inWorkers(scenario: Scenario, seeds: number[], count: number, enough: E
       worker.on('message', (done: SeedSummary[]) => {
         summaries.push(...done);
         if (done.length > 0) onProgress?.(summaries.length, seeds.length);
-        const chunk = enough(summaries) ? [] : pending.splice(0, CHUNK);
+        const chunk = enough(done) ? [] : pending.splice(0, CHUNK);
         worker.postMessage(chunk.length > 0 ? chunk : null);
       });
       worker.on('error', reject);
