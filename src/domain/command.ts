@@ -42,8 +42,26 @@ export function parseCommand(body: unknown): ParsedCommand {
   return { ok: true, command };
 }
 
+/**
+ * Bodies already decoded, with their result (frozen: callers share it). A body comes back with every
+ * redelivery, and a simulator sweep decodes the same few dozen bodies for every seed.
+ */
+const decoded = new Map<string, ParsedCommand>();
+const DECODED_CACHED_MAX = 1_000;
+
 /** Decodes a raw message body (JSON text). */
 export function decodeCommand(text: string): ParsedCommand {
+  let result = decoded.get(text);
+  if (!result) {
+    if (decoded.size >= DECODED_CACHED_MAX) decoded.clear();
+    result = decodeUncached(text);
+    if (result.ok) Object.freeze(result.command);
+    decoded.set(text, Object.freeze(result));
+  }
+  return result;
+}
+
+function decodeUncached(text: string): ParsedCommand {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -32,6 +32,8 @@ export class MemoryStore implements Store {
   /** Records per owning batch, so a batch's records are found without a scan. */
   private readonly byBatch = new Map<string, Set<string>>();
   private readonly batches = new Map<string, Batch>();
+  /** Batches not yet complete, per type and office: every command asks for its office's. */
+  private readonly unfinished = new Map<string, Set<Batch>>();
   private readonly counters = new Map<string, CounterValue>();
   /** Records held as the caller gave them (insertShared): copied before the store first changes one. */
   private readonly shared = new WeakSet<ExportRecord>();
@@ -150,10 +152,7 @@ export class MemoryStore implements Store {
   }
 
   async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
-    return [...this.batches.values()]
-      .filter((b) => b.type === type && b.office === office && b.state !== 'complete')
-      .map((b) => cloneBatch(b))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    return [...(this.unfinished.get(`${type}:${office}`) ?? [])].map((b) => cloneBatch(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
   async listBatches(): Promise<Batch[]> {
@@ -162,7 +161,9 @@ export class MemoryStore implements Store {
 
   async createBatch(batch: Batch): Promise<'created' | 'exists'> {
     if (this.batches.has(batch.key)) return 'exists';
-    this.batches.set(batch.key, cloneBatch(batch));
+    const stored = cloneBatch(batch);
+    this.batches.set(batch.key, stored);
+    this.indexState(stored);
     return 'created';
   }
 
@@ -170,7 +171,16 @@ export class MemoryStore implements Store {
     const batch = this.batches.get(key);
     if (!batch || batch.state !== from) return false;
     batch.state = to;
+    this.indexState(batch);
     return true;
+  }
+
+  private indexState(batch: Batch): void {
+    const key = `${batch.type}:${batch.office}`;
+    let batches = this.unfinished.get(key);
+    if (!batches) this.unfinished.set(key, (batches = new Set()));
+    if (batch.state === 'complete') batches.delete(batch);
+    else batches.add(batch);
   }
 
   async readCounter(name: string): Promise<CounterValue> {
