@@ -25,8 +25,9 @@ interface Analysed {
   deadLetterTarget: Setting<DeadLetterTarget>;
 }
 
+/** Object.assign, not a spread plus a key: on Node 20 that gives each queue's setting a hidden class of its own. */
 function mapSetting<A, B>(setting: Setting<A>, f: (value: A) => B): Setting<B> {
-  return { ...setting, value: setting.value === null ? null : f(setting.value) };
+  return Object.assign({}, setting, { value: setting.value === null ? null : f(setting.value) });
 }
 
 function deadLetterTargetOf(queue: RabbitQueue, effective: EffectiveSettings, routing: RoutingTable): Setting<DeadLetterTarget> {
@@ -42,7 +43,7 @@ function deadLetterTargetOf(queue: RabbitQueue, effective: EffectiveSettings, ro
   };
   const from: Provenance = routing.exchangeExists(exchange.value)
     ? exchange.from
-    : { ...exchange.from, detail: `${exchange.from.detail ?? ''}; exchange '${exchange.value}' does not exist` };
+    : Object.assign({}, exchange.from, { detail: `${exchange.from.detail ?? ''}; exchange '${exchange.value}' does not exist` });
   return { value: target, from };
 }
 
@@ -52,7 +53,7 @@ function retryDelayOf(a: Analysed, waitQueues: Map<string, Analysed>, source: st
     const wait = waitQueues.get(target);
     if (wait !== undefined && wait !== a) {
       const ttl = wait.effective.messageTtlMs;
-      return { value: (ttl.value ?? 0) / 1000, from: { ...ttl.from, detail: `wait queue ${target}: ${ttl.from.detail ?? ''}` } };
+      return { value: (ttl.value ?? 0) / 1000, from: Object.assign({}, ttl.from, { detail: `wait queue ${target}: ${ttl.from.detail ?? ''}` }) };
     }
   }
   return { value: null, from: { source, origin: 'broker-default', detail: 'no wait queue: a failed message is redelivered at once' } };
