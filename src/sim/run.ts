@@ -91,14 +91,15 @@ class Timeline implements Recorder {
     private readonly keep: boolean,
   ) {}
 
-  event(kind: EventKind, office: OfficeCode | null, detail: string, message?: SimMessage, delivery?: number): void {
+  event(kind: EventKind, office: OfficeCode | null, detail: string | (() => string), message?: SimMessage, delivery?: number): void {
     if (message && kind === 'deliver') this.ledger.get(message.id)!.deliveries++;
     if (message && HANDLER_RUN_ENDINGS.has(kind)) this.ledger.get(message.id)!.attempts++;
     if (!this.keep && kind !== 'deliver') {
       this.events.push({ t: 0, kind, office, messageId: null, delivery: delivery ?? null, detail: '' });
       return;
     }
-    this.events.push({ t: this.scheduler.now() - this.startMs, kind, office, messageId: message?.id ?? null, delivery: delivery ?? null, detail });
+    const text = typeof detail === 'string' ? detail : detail();
+    this.events.push({ t: this.scheduler.now() - this.startMs, kind, office, messageId: message?.id ?? null, delivery: delivery ?? null, detail: text });
   }
 
   fate(message: SimMessage, fate: Fate, detail: string): void {
@@ -227,7 +228,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
       },
       message.body,
     );
-    timeline.event(outcome.kind, message.office, describeOutcome(outcome), message, receipt.deliveryCount);
+    timeline.event(outcome.kind, message.office, () => describeOutcome(outcome), message, receipt.deliveryCount);
     return outcome;
   };
   const consumers = new ConsumerGroup(consumerSpec, broker, scheduler, timeline, runHandler);

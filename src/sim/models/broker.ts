@@ -43,7 +43,8 @@ export type FailureAction =
 
 /** Where brokers and consumers report what happens: the timeline and the fate of each message. */
 export interface Recorder {
-  event(kind: EventKind, office: OfficeCode | null, detail: string, message?: SimMessage, delivery?: number): void;
+  /** `detail` may be a function: built only when a timeline keeps it (a sweep keeps none). */
+  event(kind: EventKind, office: OfficeCode | null, detail: string | (() => string), message?: SimMessage, delivery?: number): void;
   fate(message: SimMessage, fate: Fate, detail: string): void;
 }
 

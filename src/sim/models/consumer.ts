@@ -94,7 +94,7 @@ export class ConsumerGroup {
       const reason = outcome.kind === 'conflict' || outcome.kind === 'unavailable' || outcome.kind === 'invalid' ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
       if (disposition === 'retry' && attempt < maxAttempts) {
         const interval = backoffMs(retry!, attempt);
-        this.recorder.event('retry', receipt.message.office, `listener retry ${attempt + 1}/${maxAttempts} in ${interval} ms`, receipt.message, receipt.deliveryCount);
+        this.recorder.event('retry', receipt.message.office, () => `listener retry ${attempt + 1}/${maxAttempts} in ${interval} ms`, receipt.message, receipt.deliveryCount);
         await this.scheduler.sleep(interval);
         if (!process.alive) return;
         continue;

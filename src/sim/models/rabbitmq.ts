@@ -131,7 +131,8 @@ export class RabbitMqModel implements SimBroker {
     const wait = this.spec.waitQueue;
     if (wait && entry.deliveries < wait.maxDeliveries) {
       entry.deaths++;
-      this.recorder.event('retry', entry.message.office, `to the wait queue for ${wait.ttlMs} ms (x-death count ${entry.deaths}): ${reason}`, entry.message, entry.deliveries);
+      const deaths = entry.deaths;
+      this.recorder.event('retry', entry.message.office, () => `to the wait queue for ${wait.ttlMs} ms (x-death count ${deaths}): ${reason}`, entry.message, entry.deliveries);
       this.waiting++;
       this.scheduler.after(wait.ttlMs, 'rabbitmq.ttl-expired', () => {
         this.waiting--;
