@@ -201,28 +201,56 @@ function logicalIdOf(queue: QueueSettings): string {
   return detail?.split('.')[0] ?? identifier(queue.name);
 }
 
-function cloudFormationFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[]): string[] {
+/** A resource as a CloudFormation fix sets it: its type when the fix declares it, the properties it sets. */
+interface CfnResource {
+  Type?: string;
+  Properties: Record<string, unknown>;
+}
+
+/** `!GetAtt Id.Arn`, as JSON writes it (a JSON template has no short tags). */
+const getArn = (id: string): { 'Fn::GetAtt': [string, string] } => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** Entries to merge into the template's Resources, in its own language: YAML (short tags) or JSON. */
+function renderCloudFormation(resources: readonly [string, CfnResource][], json: boolean): string[] {
+  if (json) return resources.map(([id, resource]) => `${JSON.stringify(id)}: ${JSON.stringify(resource, null, 2)}`).join(',\n').split('\n');
+  const yamlValue = (value: unknown): string => {
+    const arn = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    return arn === undefined ? String(value) : `!GetAtt ${arn.join('.')}`;
+  };
+  return resources.flatMap(([id, { Type, Properties }]) => [
+    `  ${id}:`,
+    ...(Type === undefined ? [] : [`    Type: ${Type}`]),
+    '    Properties:',
+    ...Object.entries(Properties).flatMap(([key, value]) =>
+      typeof value === 'object' && value !== null && !('Fn::GetAtt' in value)
+        ? [`      ${key}:`, ...Object.entries(value).map(([inner, innerValue]) => `        ${inner}: ${yamlValue(innerValue)}`)]
+        : [`      ${key}: ${yamlValue(value)}`],
+    ),
+  ]);
+}
+
+function cloudFormationFix(queue: QueueSettings, wanted: Wanted, queues: readonly QueueSettings[], json: boolean): string[] {
   const plan = sqsDlqPlan(queue, queues, wanted);
   const logicalId = logicalIdOf(queue);
   const attributes = ownAttributes(queue, wanted, plan);
-  const lines: string[] = [];
+  const resources: [string, CfnResource][] = [];
   let dlqId: string | undefined = plan?.existing ? logicalIdOf(plan.existing) : undefined;
   if (plan?.create !== undefined) {
     dlqId = `${logicalId}Dlq`;
-    lines.push(`  ${dlqId}:`, '    Type: AWS::SQS::Queue', '    Properties:', `      QueueName: ${plan.create}`, ...(queue.queueType === 'fifo' ? ['      FifoQueue: true'] : []), `      MessageRetentionPeriod: ${MAX_RETENTION_SECONDS}`);
+    resources.push([dlqId, { Type: 'AWS::SQS::Queue', Properties: { QueueName: plan.create, ...(queue.queueType === 'fifo' ? { FifoQueue: true } : {}), MessageRetentionPeriod: MAX_RETENTION_SECONDS } }]);
   }
   if (plan?.retentionSeconds !== undefined && dlqId !== undefined && plan.create === undefined) {
-    lines.push(`  ${dlqId}:`, '    Properties:', `      MessageRetentionPeriod: ${plan.retentionSeconds}`);
+    resources.push([dlqId, { Properties: { MessageRetentionPeriod: plan.retentionSeconds } }]);
   }
-  const body: string[] = [];
+  const properties: Record<string, unknown> = {};
   if (plan !== null && dlqId !== undefined && (plan.create !== undefined || wanted.maxDeliveries !== undefined || queue.deadLetterTarget.value === null)) {
-    body.push('      RedrivePolicy:', `        deadLetterTargetArn: !GetAtt ${dlqId}.Arn`, `        maxReceiveCount: ${maxReceiveCountOf(queue, wanted)}`);
+    properties.RedrivePolicy = { deadLetterTargetArn: getArn(dlqId), maxReceiveCount: maxReceiveCountOf(queue, wanted) };
   }
-  if (attributes.VisibilityTimeout) body.push(`      VisibilityTimeout: ${attributes.VisibilityTimeout}`);
-  if (attributes.DelaySeconds) body.push(`      DelaySeconds: ${attributes.DelaySeconds}`);
-  if (attributes.MessageRetentionPeriod) body.push(`      MessageRetentionPeriod: ${attributes.MessageRetentionPeriod}`);
-  if (body.length > 0) lines.push(`  ${logicalId}:`, '    Type: AWS::SQS::Queue', '    Properties:', ...body);
-  return lines;
+  for (const key of ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod']) {
+    if (attributes[key]) properties[key] = Number(attributes[key]);
+  }
+  if (Object.keys(properties).length > 0) resources.push([logicalId, { Type: 'AWS::SQS::Queue', Properties: properties }]);
+  return renderCloudFormation(resources, json);
 }
 
 /**
@@ -308,8 +336,8 @@ export function fixFor(queue: QueueSettings, wanted: Wanted, queues: readonly Qu
       ? rabbitmqFix(queue, wanted, queues)
       : source === 'terraform-plan' || source === 'terraform-config'
         ? terraformFix(queue, wanted, queues)
-        : source === 'cloudformation'
-          ? cloudFormationFix(queue, wanted, queues)
+        : source === 'cloudformation' || source === 'cloudformation-json'
+          ? cloudFormationFix(queue, wanted, queues, source === 'cloudformation-json')
           : sqsCliFix(queue, wanted, queues);
   return [...(wanted.note ? [`# ${wanted.note}`] : []), ...brokerLines, ...consumerFix(queue, wanted)].join('\n');
 }

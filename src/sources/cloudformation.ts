@@ -2,7 +2,8 @@
  * CloudFormation templates (YAML with the short tags `!Ref`, `!GetAtt`, `!Sub`, ... or JSON):
  * `AWS::SQS::Queue` resources. Intrinsics are resolved where the template alone decides them
  * (parameter defaults, `!GetAtt Queue.Arn` to a queue in the same template); anything else is
- * reported as unknown until deployment.
+ * reported as unknown until deployment. A JSON template's values come from source
+ * `cloudformation-json`, a YAML one's from `cloudformation`: each gets fixes in its own language.
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SourceError } from './errors.js';
@@ -127,9 +128,11 @@ export function cloudFormationQueueSettings(text: string, file: string): QueueSe
     const resolved = resolver.resolve(propertiesOf(id).QueueName);
     return resolved.known && typeof resolved.value === 'string' ? resolved.value : id;
   };
+  // a JSON template is told apart by its content, so that its fixes are written in JSON
+  const source = text.trimStart().startsWith('{') ? 'cloudformation-json' : 'cloudformation';
   const provenance = (id: string, property: string): Provenance => {
     const line = lineOf(['Resources', id, 'Properties', property]) ?? lineOf(['Resources', id]);
-    return { source: 'cloudformation', origin: 'file', detail: `${id}.${property}`, file, ...(line === undefined ? {} : { line }) };
+    return { source, origin: 'file', detail: `${id}.${property}`, file, ...(line === undefined ? {} : { line }) };
   };
   const numberOf = (id: string, property: string): Setting<number> => {
     const from = provenance(id, property);

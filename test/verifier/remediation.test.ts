@@ -186,16 +186,23 @@ describe('fixes applied for real: the local SQS endpoint, through the AWS CLI', 
   }, 120_000);
 });
 
-/** The short-form tag a CloudFormation fix uses, in its long form (a JSON template has no tags). */
-const GET_ATT = { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.') }) };
-
 /**
  * Applies a CloudFormation fix the way a user pastes it: its resources into Resources:, its properties
- * over the existing ones; a JSON template stays JSON (the snippet's `!GetAtt` in its long form).
+ * over the existing ones. A JSON template's fix is JSON (entries of Resources), a YAML one's YAML.
  */
 function applyCloudFormation(template: string, fix: string, format: 'yaml' | 'json'): string {
-  const target = parseDocument(template, { customTags: format === 'json' ? [GET_ATT] : [] });
-  const patch = parseDocument(fix.split('\n').filter((line) => !line.startsWith('#')).join('\n'), { customTags: format === 'json' ? [GET_ATT] : [] });
+  const patchText = fix.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+  if (format === 'json') {
+    const target = JSON.parse(template) as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
+    for (const [id, resource] of Object.entries(JSON.parse(`{${patchText}}`) as Record<string, { Properties: Record<string, unknown> }>)) {
+      const existing = target.Resources[id];
+      if (existing === undefined) target.Resources[id] = resource;
+      else existing.Properties = { ...existing.Properties, ...resource.Properties };
+    }
+    return `${JSON.stringify(target, null, 2)}\n`;
+  }
+  const target = parseDocument(template);
+  const patch = parseDocument(patchText);
   const resources = target.get('Resources') as YAMLMap;
   for (const pair of (patch.contents as YAMLMap).items) {
     const id = String((pair.key as { value: unknown }).value);
@@ -207,7 +214,7 @@ function applyCloudFormation(template: string, fix: string, format: 'yaml' | 'js
     const properties = (pair.value as YAMLMap).get('Properties') as YAMLMap;
     for (const property of properties.items) (existing.get('Properties') as YAMLMap).set(property.key, property.value);
   }
-  return format === 'json' ? `${JSON.stringify(target.toJS(), null, 2)}\n` : target.toString();
+  return target.toString();
 }
 
 describe('fixes applied for real: a CloudFormation template', () => {
@@ -330,13 +337,17 @@ describe('fixes applied for real: the corpus CloudFormation templates, YAML and 
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(FAILING_SQS.flatMap((id) => [[id, 'yaml'], [id, 'json']] as const))('%s %s: the fix names the template\'s logical ids and applied to the template it makes every check pass', async (id, format) => {
+  it.each(FAILING_SQS.flatMap((id) => [[id, 'yaml'], [id, 'json']] as const))('%s %s: the fix is in the template\'s language, names its logical ids, and applied to the template it makes every check pass', async (id, format) => {
     const dir = await mkdtemp(join(tmpdir(), `fix-cfn-${id}-`));
     dirs.push(dir);
     const file = join(dir, `template.${format}`);
     await copyFile(join('test/fixtures/exports/sqs', id, 'cloudformation', `template.${format}`), file);
     const before = await corpusFindings(file);
     expect(before.failing.length).toBeGreaterThan(0);
+    for (const fix of before.fixes.values()) {
+      if (format === 'json') expect(fix).not.toContain('!GetAtt');
+      else expect(fix).toContain('!GetAtt');
+    }
     let template = await readFile(file, 'utf8');
     for (const fix of before.fixes.values()) template = applyCloudFormation(template, fix, format);
     await writeFile(file, template);
