@@ -79,9 +79,11 @@ class Resolver {
 
   resolve(node: unknown): Resolved {
     if (!isObject(node)) return { known: true, value: node };
-    if ('Ref' in node) return this.ref(String(node.Ref));
+    // a template is outside input: a name that is not text (JSON `{"toString": ""}` included) names nothing
+    if ('Ref' in node) return typeof node.Ref === 'string' ? this.ref(node.Ref) : { known: false };
     if ('Fn::GetAtt' in node) {
-      const [id, attribute] = Array.isArray(node['Fn::GetAtt']) ? node['Fn::GetAtt'].map(String) : splitOnce(String(node['Fn::GetAtt']));
+      const getAtt = node['Fn::GetAtt'];
+      const [id, attribute] = Array.isArray(getAtt) ? getAtt.map((part) => (typeof part === 'string' ? part : undefined)) : typeof getAtt === 'string' ? splitOnce(getAtt) : [];
       return id !== undefined && attribute === 'Arn' && this.isQueue(id) ? { known: false, queue: id } : { known: false };
     }
     if ('Fn::Sub' in node) return this.sub(node['Fn::Sub']);

@@ -107,7 +107,7 @@ function kindOf(entry: Json): ListKind | null {
   if ('destination' in entry || 'destination_name' in entry) return 'bindings';
   if (typeof entry.name !== 'string') return null;
   if ('internal' in entry || (typeof entry.type === 'string' && !QUEUE_TYPES.has(entry.type))) return 'exchanges';
-  if ('arguments' in entry || QUEUE_TYPES.has(String(entry.type)) || 'messages' in entry || 'consumers' in entry) return 'queues';
+  if ('arguments' in entry || (typeof entry.type === 'string' && QUEUE_TYPES.has(entry.type)) || 'messages' in entry || 'consumers' in entry) return 'queues';
   if ('tracing' in entry || 'cluster_state' in entry) return 'vhosts';
   return null;
 }

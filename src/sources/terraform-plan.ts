@@ -44,11 +44,14 @@ function changesOf(document: Json, text: string, file: string): Change[] {
     const change = isObject(rc.change) ? rc.change : {};
     const actions = Array.isArray(change.actions) ? change.actions : [];
     if (rc.mode === 'data' || (actions.length === 1 && actions[0] === 'delete')) return [];
+    if (typeof rc.address !== 'string' || typeof rc.type !== 'string') {
+      throw new SourceError(`${file}:${lines[index] ?? 1}: a resource change without a text address and type (terraform show -json writes both)`);
+    }
     return [
       {
-        address: String(rc.address),
+        address: rc.address,
         line: lines[index] ?? 1,
-        type: String(rc.type),
+        type: rc.type,
         after: isObject(change.after) ? change.after : {},
         afterUnknown: isObject(change.after_unknown) ? change.after_unknown : {},
       },
@@ -65,9 +68,9 @@ function referencesByAddress(document: Json): Map<string, Map<string, string[]>>
       const expressions = isObject(resource.expressions) ? resource.expressions : {};
       const refs = new Map<string, string[]>();
       for (const [key, expression] of Object.entries(expressions)) {
-        refs.set(key, isObject(expression) && Array.isArray(expression.references) ? expression.references.map(String) : []);
+        refs.set(key, isObject(expression) && Array.isArray(expression.references) ? expression.references.filter((ref): ref is string => typeof ref === 'string') : []);
       }
-      found.set(`${prefix}${String(resource.address)}`, refs);
+      if (typeof resource.address === 'string') found.set(`${prefix}${resource.address}`, refs);
     }
     const calls = isObject(module.module_calls) ? module.module_calls : {};
     for (const [name, call] of Object.entries(calls)) if (isObject(call)) walk(call.module, `${prefix}module.${name}.`, depth + 1);

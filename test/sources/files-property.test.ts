@@ -39,6 +39,16 @@ describe('file sources on arbitrary documents', () => {
     );
   });
 
+  // fast-check found it: String({ toString: '' }) throws a TypeError, so a name that is not text must never reach String()
+  it.each([
+    ['a plan whose address is an object', { format_version: '1.2', terraform_version: '1.11.4', resource_changes: [{ address: { toString: '' }, type: 'aws_sqs_queue', change: { actions: [], after: {}, after_unknown: [] } }] }, 'refused'],
+    ['a plan whose configuration names an object', { format_version: '1.2', terraform_version: '1.11.4', resource_changes: [], configuration: { root_module: { resources: [{ address: { toString: '' }, expressions: { redrive_policy: { references: [{ toString: '' }] } } }] } } }, 'read'],
+    ['a template whose Ref is an object', { AWSTemplateFormatVersion: '2010-09-09', Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { Ref: { toString: '' } }, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [{ toString: '' }, 'Arn'] }, maxReceiveCount: 3 } } } } }, 'read'],
+    ['a listing entry whose type is an object', [{ name: 'q', type: { toString: '' } }], 'refused'],
+  ])('%s is %s, never a crash', async (_name, document, expected) => {
+    expect(await outcome(document)).toBe(expected);
+  });
+
   it('Terraform-plan-shaped documents', async () => {
     const change = fc.record({
       address: anything,
