@@ -269,7 +269,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
     violations: checked.violations,
     firstViolation,
     expectation: { met: true, mismatches: [] },
-    warnings: plan.warnings,
+    warnings: [...plan.warnings],
     stats: {
       eventsRun: scheduler.eventsRun,
       storeOperations: store.operations,
