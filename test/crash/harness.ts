@@ -77,7 +77,8 @@ export interface TrialResult {
   seconds: number;
 }
 
-const BIN = new URL('../../bin/esr-export.js', import.meta.url).pathname;
+/** ESR_CRASH_BIN: another build to try (e.g. a copy of bin/ and dist/ kept while the tree is rebuilt). */
+const BIN = process.env.ESR_CRASH_BIN ?? new URL('../../bin/esr-export.js', import.meta.url).pathname;
 const RUN_DATE = '2021-07-31';
 
 interface Consumer {
