@@ -39,8 +39,11 @@ describe('esr-sim calibrate on the live RabbitMQ', () => {
     const t = scenario.timing!;
     expect(t.source).toMatch(/^esr-sim calibrate, \d{4}-\d\d-\d\dT\d\d:\d\dZ, RabbitMQ, store model in real time$/);
     expect(t.runs).toBe(2);
-    expect(t.storeLatencyMs).toBeGreaterThanOrEqual(5); // the store model sleeps 5 ms + jitter per call, real time adds to it
-    expect(t.operationLatencyMs?.compareAndSetCounter).toBeGreaterThanOrEqual(5);
+    // The store model sleeps 5 ms + jitter per call. A 5 ms timer fires 5 ms after the event loop's
+    // cached time, which is up to a millisecond before the call started by the wall clock (whole ms):
+    // a call can measure 4 ms, and the 10th percentile is that low in about one run in five here.
+    expect(t.storeLatencyMs).toBeGreaterThanOrEqual(4);
+    expect(t.operationLatencyMs?.compareAndSetCounter).toBeGreaterThanOrEqual(4);
     expect(t.deliveryLatencyMs).toBeGreaterThan(0);
     expect(t.inFlight).toBe(10); // 2 processes × 5 listener threads, prefetch 1
 
