@@ -43,8 +43,14 @@ export interface TrialOptions {
   /** MongoDB-compatible server; required for store 'mongodb'. */
   mongodbUri?: string;
   /** Runs during the burst, e.g. closing the broker's connections or restarting the database. */
-  disturb?: (context: { vhost: string | null; random: Random }) => Promise<number>;
+  disturb?: Disturbance;
 }
+
+/** What a disturbance did (connections closed, restarts). */
+type Disturbance = ((context: { vhost: string | null; random: Random }) => Promise<number>) & {
+  /** It acts on the consumers' connections: the burst is published only once the management API lists them. */
+  actsOnConnections?: true;
+};
 
 export interface TrialResult {
   seed: number;
@@ -141,6 +147,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SQS_VISIBILITY_SECONDS: Record<CrashStore, number> = { sqlite: 3, mongodb: 5 };
 /** A consumer stops once no command has arrived for this long: the burst's commands are queued before the first one starts. */
 const IDLE_MS = 1_000;
+/**
+ * The management API lists a connection only at its next statistics round, up to 5 s after it opened
+ * (measured on RabbitMQ 3.10: 1.0–4.8 s; a DELETE before that is a 404), while a burst is over in a
+ * second or two. A disturbance that closes connections therefore has its consumers connected and
+ * listed first, and they wait this much longer before their idle stop.
+ */
+const LISTING_WAIT_MS = 10_000;
 
 export async function runCrashTrial(options: TrialOptions): Promise<TrialResult> {
   const started = Date.now();
@@ -191,17 +204,25 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     // FerretDB over PostgreSQL writes ~200 documents/s under load: fewer records keep a trial short.
     const perOffice = options.perOffice ?? (options.store === 'mongodb' ? 30 : 400);
     const types = options.types ?? (options.store === 'mongodb' ? 'APP' : 'all');
-    // Seeding needs no broker and scheduling no store records: both at once.
-    const [seeded, scheduled] = await Promise.all([
-      cli.run(['seed', ...storeArgs, '--outbox', join(dir, 'unused'), '--date', RUN_DATE, '--per-office', String(perOffice), '--dnc-per-office', String(Math.ceil(perOffice / 10))], 180_000),
-      cli.run(['schedule', ...common, '--date', RUN_DATE, '--type', types]),
-    ]);
+    const seed = () => cli.run(['seed', ...storeArgs, '--outbox', join(dir, 'unused'), '--date', RUN_DATE, '--per-office', String(perOffice), '--dnc-per-office', String(Math.ceil(perOffice / 10))], 180_000);
+    const schedule = () => cli.run(['schedule', ...common, '--date', RUN_DATE, '--type', types]);
+    const consumers = options.consumers ?? 2;
+    const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS)];
+    let running: Consumer[];
+    let seeded, scheduled;
+    if (options.disturb?.actsOnConnections && vhost) {
+      const firstArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS + LISTING_WAIT_MS)];
+      running = Array.from({ length: consumers }, () => cli.spawnConsumer(firstArgs));
+      [seeded] = await Promise.all([seed(), listedConnections(vhost, consumers, LISTING_WAIT_MS)]);
+      scheduled = seeded.code === 0 ? await schedule() : seeded;
+    } else {
+      // Seeding needs no broker and scheduling no store records: both at once.
+      [seeded, scheduled] = await Promise.all([seed(), schedule()]);
+      running = Array.from({ length: consumers }, () => cli.spawnConsumer(runArgs));
+    }
     if (seeded.code !== 0) throw new Error(`seed failed: ${seeded.err}`);
     if (scheduled.code !== 0) throw new Error(`schedule failed: ${scheduled.err}`);
 
-    const consumers = options.consumers ?? 2;
-    const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS)];
-    const running: Consumer[] = Array.from({ length: consumers }, () => cli.spawnConsumer(runArgs));
     const disturbance = options.disturb?.({ vhost, random: random.fork('disturb') }) ?? Promise.resolve(0);
     const burst = types === 'all' ? 2 * OFFICE_CODES.length : OFFICE_CODES.length;
     let handledByKilled = 0;
@@ -499,22 +520,31 @@ export function tally(results: TrialResult[]) {
   };
 }
 
-type Disturbance = NonNullable<TrialOptions['disturb']>;
+/** Waits until the management API lists `count` connections of the vhost; throws after `withinMs`. */
+async function listedConnections(vhost: string, count: number, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const listed = (await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as unknown[];
+    if (listed.length >= count) return;
+    if (Date.now() > deadline) throw new Error(`the management API listed ${listed.length} of ${count} consumer connection(s) after ${withinMs} ms`);
+    await sleep(100);
+  }
+}
 
 /**
  * The server closes every connection of the trial's vhost (management API `DELETE /api/connections/…`,
  * as an operator would from the UI), `times` times at seeded moments of the burst. Returns how many it closed.
  */
 export function closeConnectionsMidBurst(times = 3): Disturbance {
-  return async ({ vhost, random }) => {
+  const disturbance: Disturbance = async ({ vhost, random }) => {
     if (!vhost) throw new Error('closing connections needs the RabbitMQ broker');
     const closed = new Set<string>();
     // The listing lags: a connection closed a moment ago may still be in it.
     const listed = async () =>
       ((await managementApi('GET', `/vhosts/${encodeURIComponent(vhost)}/connections`)) as { name: string }[]).filter((c) => !closed.has(c.name));
     for (let round = 0; round < times; round++) {
-      // The management API lists a connection about a second after it opened (the consumers'
-      // first ones and, after a close, their reconnections): close them a seeded moment after that.
+      // The first round finds the consumers' connections listed before the burst was published (see
+      // LISTING_WAIT_MS); later ones their reconnections, once listed: close them a seeded moment after.
       let connections = await listed();
       for (let wait = 0; connections.length === 0 && wait < 30; wait++) {
         await sleep(100);
@@ -528,6 +558,8 @@ export function closeConnectionsMidBurst(times = 3): Disturbance {
     }
     return closed.size;
   };
+  disturbance.actsOnConnections = true;
+  return disturbance;
 }
 
 /**
