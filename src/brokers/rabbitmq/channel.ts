@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { BrokerUnavailableError, PublishRejectedError, wrap } from './connection.js';
+import { BrokerUnavailableError, PublishRejectedError, settledWithin, wrap } from './connection.js';
 
 function isNack(error: unknown): boolean {
   return error instanceof Error && error.message === 'message nacked';
@@ -78,6 +78,6 @@ export class LiveChannel {
   async close(): Promise<void> {
     if (!this.isOpen) return;
     this.isOpen = false;
-    await this.channel.close().catch(() => undefined);
+    await settledWithin(this.channel.close());
   }
 }

@@ -102,6 +102,20 @@ export function backoffDelayMs(attempt: number, options: ReconnectOptions): numb
   return Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** attempt);
 }
 
+/**
+ * amqplib's close() of a channel or a connection never settles when the socket dies before the
+ * server's close-ok (tried: closing through a proxy that drops the socket; a daemon stopped just as
+ * its broker went away exited 13, its last await unsettled). Every close waits at most this long.
+ */
+export const CLOSE_TIMEOUT_MS = 2_000;
+
+/** True when `closing` settled in time; its failure counts as closed (there is nothing left to close). */
+export function settledWithin(closing: Promise<unknown>, ms = CLOSE_TIMEOUT_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([closing.then(() => true, () => true), expired]).finally(() => clearTimeout(timer));
+}
+
 /** A shared connection: every caller gets the live one, or waits for the one reconnect in progress. */
 export class RabbitLink {
   private current: ChannelModel | null = null;
@@ -143,7 +157,10 @@ export class RabbitLink {
     this.closed = true;
     const connection = this.current ?? (await this.pending?.catch(() => null)) ?? null;
     this.current = null;
-    if (connection) await connection.close().catch(() => undefined);
+    if (connection && !(await settledWithin(connection.close()))) {
+      // No close-ok: drop the socket, so no handle of a connection that is gone keeps the process up.
+      (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    }
   }
 
   private async connectWithBackoff(): Promise<ChannelModel> {
