@@ -6,49 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFFICE_CODES } from '../../src/domain/offices.js';
 import { createVhost, deleteVhost, managementApi } from '../support/rabbitmq-management.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
 
 const BIN = new URL('../../bin/esr-export.js', import.meta.url).pathname;
-
-/** A TCP proxy to RabbitMQ: `stop()` drops every connection and refuses new ones, `start()` listens again on the same port. */
-function tcpProxy(targetPort: number) {
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer((client) => {
-        const upstream = connectTcp(targetPort, '127.0.0.1');
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', drop).on('close', drop);
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      server!.close(() => resolve());
-    });
-  return { start, stop, port: () => port };
-}
 
 /** `HH:MM:SS` in UTC of a moment `ms` from now, rounded up to the next whole second. */
 const utcTimeIn = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString().slice(11, 19);
