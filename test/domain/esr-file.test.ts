@@ -98,9 +98,10 @@ function sampleFile(type: 'APP' | 'DNC' = 'APP', count = 3): EsrFile {
   return { type, office: 'MER', runDate: '2021-07-31', sequence: 42, createdAt: CREATED_AT, records: records.filter((r) => r.type === type) };
 }
 
-function parseError(text: string, fileName?: string): EsrFileError {
+/** The EsrFileError `action` throws; anything else fails the test. */
+function esrFileError(action: () => unknown): EsrFileError {
   try {
-    parseEsrFile(text, fileName);
+    action();
   } catch (error) {
     if (error instanceof EsrFileError) return error;
     throw error;
@@ -108,25 +109,9 @@ function parseError(text: string, fileName?: string): EsrFileError {
   throw new Error('expected an EsrFileError');
 }
 
-function idsError(text: string, fileName?: string): EsrFileError {
-  try {
-    readRecordIds(text, fileName);
-  } catch (error) {
-    if (error instanceof EsrFileError) return error;
-    throw error;
-  }
-  throw new Error('expected an EsrFileError');
-}
-
-function renderError(file: EsrFile): EsrFileError {
-  try {
-    renderEsrFile(file);
-  } catch (error) {
-    if (error instanceof EsrFileError) return error;
-    throw error;
-  }
-  throw new Error('expected an EsrFileError');
-}
+const parseError = (text: string, fileName?: string) => esrFileError(() => parseEsrFile(text, fileName));
+const idsError = (text: string, fileName?: string) => esrFileError(() => readRecordIds(text, fileName));
+const renderError = (file: EsrFile) => esrFileError(() => renderEsrFile(file));
 
 // ------------------------------------------------------------------------------------------ tests
 
