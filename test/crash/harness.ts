@@ -151,9 +151,11 @@ const IDLE_MS = 1_000;
  * The management API lists a connection only at its next statistics round, up to 5 s after it opened
  * (measured on RabbitMQ 3.10: 1.0–4.8 s; a DELETE before that is a 404), while a burst is over in a
  * second or two. A disturbance that closes connections therefore has its consumers connected and
- * listed first, and they wait this much longer before their idle stop.
+ * listed before the burst is published: they start without an idle stop, and are stopped once quiet.
  */
-const LISTING_WAIT_MS = 10_000;
+const LISTING_WAIT_MS = 20_000;
+/** A consumer process starts in well under a second, but in CI it shares 2 cores with other test files. */
+const START_WAIT_MS = 60_000;
 
 export async function runCrashTrial(options: TrialOptions): Promise<TrialResult> {
   const started = Date.now();
@@ -210,10 +212,16 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
     const runArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS)];
     let running: Consumer[];
     let seeded, scheduled;
+    let unbounded: Consumer[] = [];
     if (options.disturb?.actsOnConnections && vhost) {
-      const firstArgs = ['run', ...common, '--consumers', '1', '--until-idle', String(IDLE_MS + LISTING_WAIT_MS)];
-      running = Array.from({ length: consumers }, () => cli.spawnConsumer(firstArgs));
-      [seeded] = await Promise.all([seed(), listedConnections(vhost, consumers, LISTING_WAIT_MS)]);
+      // The listing's lag is timed from the moment the consumers connected, not from their (slower, loaded) start.
+      running = Array.from({ length: consumers }, () => cli.spawnConsumer(['run', ...common, '--consumers', '1']));
+      unbounded = [...running];
+      const listed = async () => {
+        await untilConsuming(running, START_WAIT_MS);
+        await listedConnections(vhost!, consumers, LISTING_WAIT_MS);
+      };
+      [seeded] = await Promise.all([seed(), listed()]);
       scheduled = seeded.code === 0 ? await schedule() : seeded;
     } else {
       // Seeding needs no broker and scheduling no store records: both at once.
@@ -246,6 +254,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
       running[running.indexOf(victim)] = cli.spawnConsumer(runArgs);
     }
     const disturbances = await disturbance;
+    await stopOnceQuiet(unbounded, handled);
     await Promise.all(running.map((consumer) => exited(consumer.child)));
     await drain();
     const stillOnBroker = await broker.work();
@@ -518,6 +527,29 @@ export function tally(results: TrialResult[]) {
     remedyDuplicates: sum((r) => r.remedyDuplicates),
     deadLettered: sum((r) => r.deadLettered),
   };
+}
+
+/** Waits until every consumer says it is consuming; throws after `withinMs`. */
+async function untilConsuming(consumers: Consumer[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!consumers.every((consumer) => consumer.consuming())) {
+    const gone = consumers.find((consumer) => consumer.child.exitCode !== null);
+    if (gone) throw new Error(`a consumer exited ${gone.child.exitCode} before consuming`);
+    if (Date.now() > deadline) throw new Error(`${consumers.filter((c) => !c.consuming()).length} of ${consumers.length} consumer(s) not consuming after ${withinMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Stops (SIGTERM: in-flight work finishes) the consumers started without an idle stop, once no command was handled for IDLE_MS. */
+async function stopOnceQuiet(consumers: Consumer[], handled: () => number): Promise<void> {
+  const alive = consumers.filter((consumer) => consumer.child.exitCode === null && consumer.child.signalCode === null);
+  if (alive.length === 0) return;
+  const deadline = Date.now() + 120_000;
+  for (let last = handled(), since = Date.now(); Date.now() - since < IDLE_MS && Date.now() < deadline; ) {
+    await sleep(50);
+    if (handled() !== last) [last, since] = [handled(), Date.now()];
+  }
+  for (const consumer of alive) consumer.child.kill('SIGTERM');
 }
 
 /** Waits until the management API lists `count` connections of the vhost; throws after `withinMs`. */
