@@ -21,6 +21,7 @@ import { fileNameOf, SEQUENCE_MAX } from './file-name.js';
 import { OFFICE_CODES, type OfficeCode } from './offices.js';
 import {
   FILE_TYPES,
+  perFrozenRecord,
   type AppRecord,
   type ExportRecord,
   type FileType,
@@ -283,7 +284,8 @@ export function layoutOf(kind: 'header' | 'trailer' | FileType): readonly EsrFie
  * Joins the fields' unescaped text and checks the whole line once; only a line that holds a
  * character to escape (rare) is joined again cell by cell through escapeCell.
  */
-function encodeLine<R>(fields: readonly EsrField<R>[], source: R, cells: string[] = new Array<string>(fields.length)): string {
+function encodeLine<R>(fields: readonly EsrField<R>[], source: R): string {
+  const cells = new Array<string>(fields.length);
   for (let i = 0; i < fields.length; i++) cells[i] = fields[i]!.encode(source);
   const line = cells.join(DELIMITER);
   return isPlainLine(line, fields.length) ? line : cells.map(escapeCell).join(DELIMITER);
@@ -311,6 +313,9 @@ function safeFileName(file: EsrFile): string {
   }
 }
 
+/** A record's detail line depends on the record alone: rendered once per frozen record. */
+const detailLine = perFrozenRecord((record) => encodeLine(DETAIL_LAYOUTS[record.type].fields, record));
+
 export function renderEsrFile(file: EsrFile): string {
   const fileName = safeFileName(file);
   const { fields } = DETAIL_LAYOUTS[file.type] ?? DETAIL_LAYOUTS.APP;
@@ -321,7 +326,6 @@ export function renderEsrFile(file: EsrFile): string {
     throw renderError(fileName, 1, HEADER_FIELDS, file, 'the header', error);
   }
   const ids = new Set<string>();
-  const cells = new Array<string>(fields.length);
   for (let i = 0; i < file.records.length; i++) {
     const record = file.records[i]!;
     const line = i + 2;
@@ -332,7 +336,7 @@ export function renderEsrFile(file: EsrFile): string {
     if (ids.has(record.id)) throw new EsrFileError(fileName, line, undefined, `cannot render: record ${record.id} appears twice`);
     ids.add(record.id);
     try {
-      lines[line - 1] = encodeLine(fields, record, cells);
+      lines[line - 1] = detailLine(record);
     } catch (error) {
       throw renderError(fileName, line, fields, record, `record ${record.id}`, error);
     }

@@ -83,10 +83,49 @@ export interface NotificationRecord extends ExportState {
 
 export type ExportRecord = AppRecord | NotificationRecord;
 
+/** Records frozen by freezeRecord: immutable to the last field, so what is derived from one can be kept. */
+const frozenRecords = new WeakSet<ExportRecord>();
+
+/**
+ * Freezes a record with its nested parts. A frozen record can be shared without copies (the
+ * in-memory store hands out its own), and whatever is computed from it is computed once (see perFrozenRecord).
+ */
+export function freezeRecord<R extends ExportRecord>(record: R): R {
+  if (frozenRecords.has(record)) return record;
+  if (record.type === 'APP') Object.freeze(record.address);
+  else {
+    if (record.currentTrainee) Object.freeze(record.currentTrainee);
+    if (record.nextTrainee) Object.freeze(record.nextTrainee);
+  }
+  Object.freeze(record);
+  frozenRecords.add(record);
+  return record;
+}
+
+export function isFrozenRecord(record: ExportRecord): boolean {
+  return frozenRecords.has(record);
+}
+
+/**
+ * `compute`, kept per frozen record: a simulator sweep validates and renders the same few dozen
+ * frozen records for every seed. A record that is not frozen (a store's fresh read) is computed every time.
+ */
+export function perFrozenRecord<T>(compute: (record: ExportRecord) => T): (record: ExportRecord) => T {
+  const kept = new WeakMap<ExportRecord, { value: T }>();
+  return (record) => {
+    if (!frozenRecords.has(record)) return compute(record);
+    let entry = kept.get(record);
+    if (!entry) kept.set(record, (entry = { value: compute(record) }));
+    return entry.value;
+  };
+}
+
 const APP_MANDATORY = ['effectiveDate', 'lastName', 'firstName', 'dob', 'positionId', 'positionNumber'] as const;
 
 /** The reason a record cannot be exported, or null when it is valid. */
-export function validationError(record: ExportRecord): string | null {
+export const validationError = perFrozenRecord(recordProblem);
+
+function recordProblem(record: ExportRecord): string | null {
   if (record.type === 'APP') {
     // A loop that allocates nothing for a valid record: every candidate of every command is checked.
     let missing: string[] | null = null;

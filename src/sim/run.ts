@@ -2,7 +2,7 @@ import { batchKeyOf, type ExportCommand } from '../domain/command.js';
 import { dateOf } from '../domain/dates.js';
 import type { OfficeCode } from '../domain/offices.js';
 import { Random } from '../domain/random.js';
-import type { ExportRecord } from '../domain/records.js';
+import { freezeRecord, type ExportRecord } from '../domain/records.js';
 import { generateRecords } from '../domain/synthetic.js';
 import { handleCommand } from '../engine/handle-command.js';
 import { describeOutcome } from '../engine/outcome.js';
@@ -65,6 +65,7 @@ export function scenarioRecords(scenario: Scenario): ExportRecord[] {
   return records;
 }
 
+/** Frozen: every seed's store holds these very records, and renders each one's line once. */
 function generateScenarioRecords(scenario: Scenario): ExportRecord[] {
   const { records } = scenario;
   const type = records.type ?? 'APP';
@@ -75,7 +76,7 @@ function generateScenarioRecords(scenario: Scenario): ExportRecord[] {
     dncPerOffice: type === 'DNC' ? records.perOffice : 0,
     startFrom: records.startFrom,
     startTo: records.startTo ?? records.startFrom,
-  });
+  }).map(freezeRecord);
 }
 
 /** Events that end one run of the handler: what "attempts" counts. */
@@ -189,7 +190,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
 
   const initial = plan.records;
   const memory = new MemoryStore();
-  memory.insertShared(initial); // the cached data set: no run changes it
+  await memory.insertRecords(initial); // frozen: kept without a copy
   const storeSpec = scenario.store ?? {};
   const outbox = new MemoryOutbox();
   const simOutbox = new SimOutbox(outbox, scheduler, storeSpec.writeFileMs ?? 20);
