@@ -2,7 +2,7 @@ import { DEFAULT_RESTART_MS } from './models/consumer.js';
 import { effectiveVisibilityTimeoutSeconds } from './models/sqs.js';
 import { runFailed, type RunResult } from './result.js';
 import { runScenario } from './run.js';
-import { withoutJitter, withTiming, type Scenario } from './scenario.js';
+import { withoutJitter, withTiming, type Scenario } from './scenario-model.js';
 import type { Access, Chooser } from './scheduler.js';
 import { outcomeTable } from './timeline-text.js';
 

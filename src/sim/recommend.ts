@@ -3,7 +3,7 @@ import { runFailed } from './result.js';
 import { replayCommand, runScenario, withoutStackTraces } from './run.js';
 import { exploreScenario, type ExploreResult } from './explore.js';
 import { sweepScenario } from './sweep.js';
-import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario.js';
+import { officesOf, withRetryBudget, type RetryBudget, type Scenario } from './scenario-model.js';
 import { seedsFor } from './seeds.js';
 
 export const DEFAULT_RECOMMEND_SEEDS = 200;

@@ -1,6 +1,6 @@
 import type { OfficeCode } from '../domain/offices.js';
 import type { EventKind, RunResult, TimelineEvent } from './result.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from './scenario-model.js';
 import { describeFirst, groupStuck, instantOf, outcomeTable } from './timeline-text.js';
 
 /** What the timeline draws, per event kind: the rest (publish, ack…) stays in the tooltips' detail. */

@@ -17,7 +17,7 @@ import { SqsQueueModel } from './models/sqs.js';
 import { SimOutbox, SimStore } from './models/store.js';
 import type { EventKind, OfficeRow, RunResult, TimelineEvent, Violation } from './result.js';
 import { Scheduler, type Chooser } from './scheduler.js';
-import { officesOf, scenarioWarnings, withTiming, type Scenario } from './scenario.js';
+import { officesOf, scenarioWarnings, withTiming, type Scenario } from './scenario-model.js';
 
 export interface RunOptions {
   /** The explorer's hook: orders contended simultaneous events instead of the seed. */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runScenario } from './run.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from './scenario-model.js';
 import { summariseRun } from './sweep-summary.js';
 
 /** A sweep worker: receives chunks of seeds, answers with one summary per seed. */

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { replayCommand, runScenario, withoutStackTraces } from './run.js';
-import { scenarioWarnings, type Scenario } from './scenario.js';
+import { scenarioWarnings, type Scenario } from './scenario-model.js';
 import type { ViolationKind } from './result.js';
 import { describeBound, failureBound, type FailureBound } from './bound.js';
 import { distribution, summariseRun, wilson, type Distribution, type Proportion, type SeedSummary } from './sweep-summary.js';

@@ -62,7 +62,7 @@ export class SimStore implements Store {
 
   private op<T>(name: StoreOperation, work: () => Promise<T>, access: Access | null = null): Promise<T> {
     this.operations++;
-    return this.scheduler.delay(this.latency(name), `store.${name}`, () => {
+    return this.scheduler.delay(this.latency(name), `store.${name}`, this.outages.length === 0 ? work : () => {
       const now = this.scheduler.now();
       const outage = this.outages.find((o) => now >= o.fromMs && now < o.toMs);
       if (outage) throw new StoreUnavailableError(`store unavailable (simulated outage until ${new Date(outage.toMs).toISOString()})`);
