@@ -1,11 +1,11 @@
+/**
+ * A scenario as the simulator runs it, and what is derived from one. No file reading and no schema
+ * here (scenario.ts reads files), so a sweep's worker threads start without the YAML parser and the validator.
+ */
 import { OFFICE_CODES, type OfficeCode } from '../domain/offices.js';
 import { effectiveVisibilityTimeoutSeconds } from './models/sqs.js';
 import type { RetryBudget, ScenarioFile } from './scenario-types.js';
 
-/**
- * A scenario as the simulator runs it, and what is derived from one: no file reading and no schema
- * here, so a sweep's worker threads start without loading the YAML parser and the validator.
- */
 export type * from './scenario-types.js';
 
 /** A scenario plus the file it came from (for the replay command a failure prints). */

@@ -39,4 +39,3 @@ export function parseScenario(text: string, file: string): Scenario {
   });
   return { ...data, file };
 }
-

@@ -98,6 +98,8 @@ interface Consumer {
 interface Cli {
   run(args: string[], timeoutMs?: number): Promise<{ code: number | null; out: string; err: string }>;
   spawnConsumer(args: string[]): Consumer;
+  /** Kills every consumer still running: a trial that failed half-way leaves none behind. */
+  killConsumers(): void;
 }
 
 /** The trial's own settings only: an inherited MONGODB_URI or S3_ENDPOINT would send a `--state` (SQLite) trial to MongoDB, or the files elsewhere. */
@@ -106,6 +108,7 @@ const INHERITED_OUT = ['MONGODB_URI', 'S3_ENDPOINT', 'SQS_ENDPOINT', 'AMQP_URL']
 function cliWith(env: NodeJS.ProcessEnv): Cli {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INHERITED_OUT.includes(name)));
   const options: SpawnOptions = { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  const children: ChildProcess[] = [];
   return {
     run(args, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
@@ -126,11 +129,15 @@ function cliWith(env: NodeJS.ProcessEnv): Cli {
     },
     spawnConsumer(args) {
       const child = spawn(process.execPath, [BIN, ...args], options);
+      children.push(child);
       let lines = 0;
       let consuming = false;
       child.stdout!.on('data', (chunk: Buffer) => (lines += chunk.toString().split('\n').length - 1));
       child.stderr!.on('data', (chunk: Buffer) => (consuming ||= chunk.toString().includes('consuming from')));
       return { child, outcomes: () => lines, consuming: () => consuming };
+    },
+    killConsumers() {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
 }
@@ -307,6 +314,7 @@ export async function runCrashTrial(options: TrialOptions): Promise<TrialResult>
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    cli.killConsumers();
     if (vhost) await deleteVhost(vhost).catch(() => undefined);
     await sqs?.close();
     await s3?.close();
