@@ -58,21 +58,22 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     // Every version runs the oldest one's copy of the scenario: the same work, whatever the scenario has become since.
     const file = join(archives.issue.dir, 'scenarios/2021-burst.yaml');
-    const versions: Record<Version, { sweep: () => Promise<unknown> }> = {
-      current: { sweep: async () => sweepScenario(await loadScenario(file), { seeds: SEEDS, workers: 2 }) },
-      ...(Object.fromEntries(
-        await Promise.all(
-          Object.entries(archives).map(async ([name, { dir }]) => {
-            const load = ((await import(join(dir, 'src/sim/scenario.ts'))) as { loadScenario: Load }).loadScenario;
-            const sweep = ((await import(join(dir, 'src/sim/sweep.ts'))) as { sweepScenario: Sweep }).sweepScenario;
-            const scenario = await load(file);
-            return [name, { sweep: () => sweep(scenario, { seeds: SEEDS, workers: 2 }) }];
-          }),
-        ),
-      ) as Record<keyof typeof BASELINES, { sweep: () => Promise<unknown> }>),
+    const sweepOf = async (load: Load, sweep: Sweep) => {
+      const scenario = await load(file); // loaded once, outside the timing
+      return () => sweep(scenario, { seeds: SEEDS, workers: 2 });
     };
-    const runs: Record<Version, { wallS: number; cpuS: number }[]> = { current: [], previous: [], issue: [] };
-    for (let i = 0; i < REPEATS; i++) for (const name of ['issue', 'previous', 'current'] as const) runs[name].push(await timed(versions[name].sweep));
+    const archivedSweepOf = async (dir: string) =>
+      sweepOf(
+        ((await import(join(dir, 'src/sim/scenario.ts'))) as { loadScenario: Load }).loadScenario,
+        ((await import(join(dir, 'src/sim/sweep.ts'))) as { sweepScenario: Sweep }).sweepScenario,
+      );
+    const sweeps: Record<Version, () => Promise<unknown>> = {
+      issue: await archivedSweepOf(archives.issue.dir),
+      previous: await archivedSweepOf(archives.previous.dir),
+      current: await sweepOf(loadScenario, sweepScenario as Sweep),
+    };
+    const runs: Record<Version, { wallS: number; cpuS: number }[]> = { issue: [], previous: [], current: [] };
+    for (let i = 0; i < REPEATS; i++) for (const name of ['issue', 'previous', 'current'] as const) runs[name].push(await timed(sweeps[name]));
     const rate = (name: Version) => round(median(runs[name].map((r) => SEEDS / r.wallS)), 0);
     const cpuMsPerSeed = (name: Version) => round(median(runs[name].map((r) => (r.cpuS * 1000) / SEEDS)), 3);
     const seedsPerSecond = rate('current');

@@ -53,8 +53,8 @@ function cloneTrainee(t: TraineeRef): TraineeRef {
   return { lastName: t.lastName, firstName: t.firstName, gmcNumber: t.gmcNumber, startDate: t.startDate, endDate: t.endDate };
 }
 
-/** What a caller gets: a frozen record as it is, any other a copy. */
-function handedOut(record: ExportRecord): ExportRecord {
+/** What crosses the store's edge, in or out: a frozen record as it is, any other a copy. */
+function acrossTheEdge(record: ExportRecord): ExportRecord {
   return isFrozenRecord(record) ? record : cloneRecord(record);
 }
 
@@ -94,7 +94,7 @@ export class MemoryStore implements Store {
       incoming.add(record.id);
     }
     for (const record of records) {
-      this.records.set(record.id, isFrozenRecord(record) ? record : cloneRecord(record));
+      this.records.set(record.id, acrossTheEdge(record));
       if (record.batchKey !== null) this.indexBatch(record.batchKey, record.id);
       const key = `${record.type}:${record.office}`;
       let ids = this.byOfficeAndType.get(key);
@@ -122,7 +122,7 @@ export class MemoryStore implements Store {
     for (const id of this.byOfficeAndType.get(`${type}:${office}`) ?? []) {
       const record = this.records.get(id)!;
       if (record.status === 'TO_EXPORT' && record.batchKey === null && record.startDate >= from && record.startDate <= to) {
-        found.push(handedOut(record));
+        found.push(acrossTheEdge(record));
       }
     }
     return found.sort(byId);
@@ -174,7 +174,7 @@ export class MemoryStore implements Store {
           (query.startBefore === undefined || r.startDate < query.startBefore) &&
           (query.batchKey === undefined || r.batchKey === query.batchKey),
       )
-      .map(handedOut)
+      .map(acrossTheEdge)
       .sort(byId);
   }
 
