@@ -169,6 +169,14 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
+/** `20210731` → `2021-07-31`, null when it is no real date; each distinct text checked once. */
+function expandCached(compact: string): IsoDate | null {
+  const cached = expandCache.get(compact);
+  if (cached !== undefined) return cached;
+  const value = expandDate(compact);
+  return value === null ? null : remember(expandCache, compact, value);
+}
+
 /** `L(8)`: a calendar date as YYYYMMDD. */
 export function date(): Codec<IsoDate> {
   return {
@@ -180,11 +188,9 @@ export function date(): Codec<IsoDate> {
       return remember(compactCache, value, compactDate(value));
     },
     decode(cell) {
-      const cached = expandCache.get(cell);
-      if (cached !== undefined) return cached;
-      const value = expandDate(cell);
+      const value = expandCached(cell);
       if (value === null) throw new FieldProblem(`L(8) expects a date as YYYYMMDD, got ${describe(cell)}`);
-      return remember(expandCache, cell, value);
+      return value;
     },
   };
 }
@@ -251,11 +257,23 @@ export function decimal(width: number, scale: number): Codec<number> {
 /** The largest instant with a 4-digit year: 9999-12-31T23:59:59.999Z. */
 const TIMESTAMP_MAX = 253_402_300_799_999;
 
-/** `L(17)`: an instant (epoch ms) as UTC YYYYMMDDHHMMSSmmm. Slices, not regexes: every file's header has one. */
+const DAY_MS = 86_400_000;
+const dayDigits = new Map<number, string>();
+
+/** `L(17)`: an instant (epoch ms) as UTC YYYYMMDDHHMMSSmmm. Arithmetic, not `Date` formatting: every file's header has one. */
 export function timestamp(): Codec<number> {
+  const two = (n: number) => (n < 10 ? '0' : '') + n;
   const toDigits = (epochMs: number) => {
-    const iso = new Date(epochMs).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ, as the range checked below ensures
-    return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + iso.slice(20, 23);
+    const day = Math.floor(epochMs / DAY_MS);
+    let date = dayDigits.get(day);
+    if (date === undefined) {
+      const iso = new Date(day * DAY_MS).toISOString(); // in range: checked by encode, or a decoded (so valid) date
+      if (dayDigits.size >= CACHE_LIMIT) dayDigits.clear();
+      dayDigits.set(day, (date = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10)));
+    }
+    const ms = epochMs - day * DAY_MS;
+    const milli = ms % 1000;
+    return date + two(Math.floor(ms / 3_600_000)) + two(Math.floor(ms / 60_000) % 60) + two(Math.floor(ms / 1000) % 60) + (milli < 100 ? (milli < 10 ? '00' : '0') : '') + milli;
   };
   return {
     key: 'L(17)',
@@ -267,12 +285,13 @@ export function timestamp(): Codec<number> {
     },
     decode(cell) {
       const part = (from: number, to: number) => digitsAt(cell, from, to);
-      const epochMs =
-        cell.length === 17 && part(0, 17) >= 0
-          ? Date.UTC(part(0, 4), part(4, 6) - 1, part(6, 8), part(8, 10), part(10, 12), part(12, 14), part(14, 17))
-          : NaN;
-      // Date.UTC rolls 20210231 over into March: re-rendering catches dates and times that do not exist.
-      if (Number.isNaN(epochMs) || epochMs < 0 || toDigits(epochMs) !== cell) {
+      const day = cell.length === 17 ? expandCached(cell.slice(0, 8)) : null;
+      const hour = part(8, 10);
+      const minute = part(10, 12);
+      const second = part(12, 14);
+      const milli = part(14, 17);
+      const epochMs = day === null ? -1 : Date.parse(`${day}T00:00:00Z`) + ((hour * 60 + minute) * 60 + second) * 1000 + milli;
+      if (epochMs < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
         throw new FieldProblem(`L(17) expects a UTC timestamp YYYYMMDDHHMMSSmmm, got ${describe(cell)}`);
       }
       return epochMs;

@@ -509,6 +509,13 @@ export function parseEsrFile(text: string, fileName?: string): EsrFile {
  * fraction of parseEsrFile's cost. The other fields' formats are parseEsrFile's to check.
  */
 export function readRecordIds(text: string, fileName?: string): string[] {
+  const headerEnd = text.indexOf('\n');
+  const body = headerEnd > 0 ? text.slice(headerEnd + 1) : '';
+  const known = bodiesRead.get(body.length)?.find((read) => read.body === body);
+  if (known) {
+    const header = text.slice(0, headerEnd);
+    if (!header.includes('\r') && new Reader(fileName).header(header).type === known.type) return [...known.ids];
+  }
   const reader = new Reader(fileName);
   const lines = reader.lines(text);
   const { type } = reader.header(lines[0]!);
@@ -525,7 +532,34 @@ export function readRecordIds(text: string, fileName?: string): string[] {
     ids.push(id);
     return id;
   });
+  rememberBody({ body, type, ids: [...ids] });
   return ids;
+}
+
+/**
+ * Bodies (every line after the header) that readRecordIds has checked, with their layout and ids: a
+ * sweep reads the same records in the same files thousands of times, so a body it has read needs
+ * only its header checked again. Found by length, then compared (hashing a whole body cost more
+ * than the header's checks); bounded: a long run of distinct files only clears it.
+ */
+interface BodyRead {
+  body: string;
+  type: FileType;
+  ids: readonly string[];
+}
+const bodiesRead = new Map<number, BodyRead[]>();
+const BODIES_READ_LIMIT = 2_000;
+let bodiesKept = 0;
+
+function rememberBody(read: BodyRead): void {
+  if (bodiesKept >= BODIES_READ_LIMIT) {
+    bodiesRead.clear();
+    bodiesKept = 0;
+  }
+  const sameLength = bodiesRead.get(read.body.length);
+  if (sameLength) sameLength.push(read);
+  else bodiesRead.set(read.body.length, [read]);
+  bodiesKept++;
 }
 
 function baseName(path: string): string {

@@ -62,6 +62,44 @@ export function summariseCommand(command: CommandRecord): CommandSummary {
 }
 
 /**
+ * Which names each key was seen with (the files a record is in, the files a sequence number
+ * names), a list kept only for keys seen more than once: a sweep checks tens of thousands of runs,
+ * nearly all without a repeat.
+ */
+class Occurrences {
+  private readonly first = new Map<string, string>();
+  private readonly all = new Map<string, string[]>();
+
+  add(key: string, name: string): void {
+    const first = this.first.get(key);
+    if (first === undefined) this.first.set(key, name);
+    else if (this.all.has(key)) this.all.get(key)!.push(name);
+    else this.all.set(key, [first, name]);
+  }
+
+  has(key: string, name: string): boolean {
+    return this.first.get(key) === name || (this.all.get(key)?.includes(name) ?? false);
+  }
+
+  /** Keys seen more than once with their names, in the order the keys were first seen. */
+  repeated(): [string, string[]][] {
+    if (this.all.size === 0) return [];
+    return [...this.first.keys()].filter((key) => this.all.has(key)).map((key) => [key, this.all.get(key)!]);
+  }
+}
+
+/** The latest of the instants given, or null when one of them (or the run's timing) is unknown. */
+function latest(timing: FinalState['timing'], instants: readonly (number | null | undefined)[]): number | null {
+  if (!timing) return null;
+  let max = -Infinity;
+  for (const t of instants) {
+    if (typeof t !== 'number') return null;
+    if (t > max) max = t;
+  }
+  return max;
+}
+
+/**
  * The invariants every run must keep: every record eligible at command time is exported in exactly
  * one file or reported stuck with why; no record in two files; no sequence number twice; every
  * command acknowledged or dead-lettered. Each violation is dated by the event that first broke it,
@@ -71,10 +109,7 @@ export function summariseCommand(command: CommandRecord): CommandSummary {
 export function checkInvariants(state: FinalState): { violations: Violation[]; stuck: StuckRecord[]; commands: CommandSummary[] } {
   const violations: Violation[] = [];
   const commands = state.commands.map(summariseCommand);
-  const summaryOf = new Map(state.commands.map((c, i) => [c, commands[i]!]));
   const timing = state.timing;
-  const written = (name: string) => timing?.fileWrittenAt.get(name) ?? null;
-  const latest = (ts: (number | null | undefined)[]) => (timing && ts.every((t) => typeof t === 'number') ? Math.max(...(ts as number[])) : null);
 
   state.commands.forEach((record, i) => {
     const command = commands[i]!;
@@ -82,8 +117,8 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
     violations.push({
       kind: 'command-vanished',
       detail: `${command.commandId} (${command.batchKey}) vanished: ${command.detail}`,
-      t: latest(record.messages.map((m) => m.fateAt)),
-      event: `the last message of ${command.commandId} was ${command.detail.split(':')[0]}`,
+      t: latest(timing, record.messages.map((m) => m.fateAt)),
+      event: `the last message of ${command.commandId} was ${command.detail.slice(0, command.detail.indexOf(':'))}`,
       office: command.office,
     });
   });
@@ -97,56 +132,49 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
     });
   }
 
-  const filesOfRecord = new Map<string, string[]>();
-  const sequences = new Map<string, string[]>();
-  const add = (map: Map<string, string[]>, key: string, name: string) => {
-    const names = map.get(key);
-    if (names) names.push(name);
-    else map.set(key, [name]);
-  };
+  const filesOfRecord = new Occurrences();
+  const filesOfSequence = new Occurrences();
   for (const [name, content] of state.files) {
     const parts = parseFileName(name);
-    if (parts) add(sequences, `${parts.type}:${parts.sequence}`, name);
-    for (const id of readRecordIds(content, name)) add(filesOfRecord, id, name);
+    if (parts) filesOfSequence.add(`${parts.type}:${parts.sequence}`, name);
+    for (const id of readRecordIds(content, name)) filesOfRecord.add(id, name);
   }
   /** The second of these files to be written: the event that broke the invariant. */
   const second = (names: string[]) => {
+    const written = (name: string) => timing?.fileWrittenAt.get(name) ?? null;
     const dated = names.map((name) => ({ name, t: written(name) })).sort((a, b) => (a.t ?? 0) - (b.t ?? 0));
     const broke = dated[1]!;
     return { t: broke.t, event: `${broke.name} written`, office: (parseFileName(broke.name)?.office ?? null) as OfficeCode | null };
   };
-  for (const [key, names] of sequences) {
-    if (names.length > 1) violations.push({ kind: 'sequence-reused', detail: `sequence ${key} used by ${names.join(', ')}`, ...second(names) });
+  for (const [key, names] of filesOfSequence.repeated()) {
+    violations.push({ kind: 'sequence-reused', detail: `sequence ${key} used by ${names.join(', ')}`, ...second(names) });
   }
-  for (const [id, names] of filesOfRecord) {
-    if (names.length > 1) violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}`, ...second(names) });
+  for (const [id, names] of filesOfRecord.repeated()) {
+    violations.push({ kind: 'record-in-two-files', detail: `${id} is in ${names.join(', ')}`, ...second(names) });
   }
 
   const finalById = new Map<string, ExportRecord>();
   for (const record of state.final) finalById.set(record.id, record);
-  // Windows by run date and commands by office and type: a sweep checks this tens of thousands of times.
+  // Each office's commands with their windows (one per run date): a sweep checks this tens of thousands of times.
   const windowOf = new Map<string, ReturnType<typeof exportWindow>>();
-  const commandsOf = new Map<string, { command: CommandRecord; from: string; to: string }[]>();
-  for (const command of state.commands) {
-    let window = windowOf.get(command.runDate);
-    if (!window) windowOf.set(command.runDate, (window = exportWindow(command.runDate)));
-    const key = `${command.office}:${command.type}`;
-    let list = commandsOf.get(key);
-    if (!list) commandsOf.set(key, (list = []));
-    list.push({ command, ...window });
-  }
+  const commandsOf = new Map<OfficeCode, { record: CommandRecord; summary: CommandSummary; from: string; to: string }[]>();
+  state.commands.forEach((record, i) => {
+    let window = windowOf.get(record.runDate);
+    if (!window) windowOf.set(record.runDate, (window = exportWindow(record.runDate)));
+    let list = commandsOf.get(record.office);
+    if (!list) commandsOf.set(record.office, (list = []));
+    list.push({ record, summary: commands[i]!, ...window });
+  });
   const stuck: StuckRecord[] = [];
   for (const record of state.initial) {
     if (record.status !== 'TO_EXPORT') continue;
-    const covering: CommandRecord[] = [];
-    for (const w of commandsOf.get(`${record.office}:${record.type}`) ?? []) {
-      if (record.startDate >= w.from && record.startDate <= w.to) covering.push(w.command);
-    }
+    const covering = (commandsOf.get(record.office) ?? []).filter(
+      (c) => c.record.type === record.type && record.startDate >= c.from && record.startDate <= c.to,
+    );
     if (covering.length === 0) continue;
     const now = finalById.get(record.id)!;
-    const files = filesOfRecord.get(record.id) ?? [];
     if (now.status === 'EXPORTED') {
-      if (!files.includes(now.fileName ?? '')) {
+      if (!filesOfRecord.has(record.id, now.fileName ?? '')) {
         violations.push({
           kind: 'record-not-in-its-file',
           detail: `${record.id} is EXPORTED to ${now.fileName} but that file does not hold it`,
@@ -157,13 +185,11 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
       }
       continue;
     }
-    const fates = covering.map((c) => summaryOf.get(c)!);
-    if (fates.every((f) => f.fate === 'acked')) {
-      const acks = covering.map((c) => c.messages.find((m) => m.fate === 'acked')?.fateAt);
+    if (covering.every((c) => c.summary.fate === 'acked')) {
       violations.push({
         kind: 'record-lost',
         detail: `${record.id} is still ${now.status} although every command for it was acknowledged`,
-        t: latest(acks),
+        t: latest(timing, covering.map((c) => c.record.messages.find((m) => m.fate === 'acked')?.fateAt)),
         event: `the last command for ${record.id} acknowledged`,
         office: record.office,
       });
@@ -172,7 +198,7 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
       id: record.id,
       office: record.office,
       startDate: record.startDate,
-      reason: fates.map((f) => `${f.commandId} ${f.fate}: ${f.detail}`).join('; '),
+      reason: covering.map(({ summary }) => `${summary.commandId} ${summary.fate}: ${summary.detail}`).join('; '),
     });
   }
   return { violations, stuck, commands };

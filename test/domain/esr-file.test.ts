@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IsoDate } from '../../src/domain/dates.js';
-import { EsrFileError, exportedFields, parseEsrFile, readRecordIds, renderEsrFile, type EsrFile } from '../../src/domain/esr-file.js';
+import { EsrFileError, exportedFields, HEADER_FIELDS, parseEsrFile, readRecordIds, renderEsrFile, type EsrFile } from '../../src/domain/esr-file.js';
 import { fileNameOf } from '../../src/domain/file-name.js';
 import { OFFICE_CODES, type OfficeCode } from '../../src/domain/offices.js';
 import { NOTIFICATION_TITLE_CODES, type AppRecord, type ExportRecord, type NotificationRecord, type TraineeRef } from '../../src/domain/records.js';
@@ -301,5 +301,47 @@ describe('ESR file record ids (the cheap reader the simulator checks files with)
     ];
     for (const bad of broken) expect(idsError(bad, name)).toEqual(parseError(bad, name));
     expect(idsError(text, 'DE_MER_APP_20210731_00000043.DAT')).toEqual(parseError(text, 'DE_MER_APP_20210731_00000043.DAT'));
+  });
+
+  it('checks the header of a body it has read before as the full parse does, and reads its ids again', () => {
+    const file = sampleFile('APP', 3);
+    const text = renderEsrFile(file);
+    expect(readRecordIds(text, fileNameOf(file))).toEqual(['APP-MER-000001', 'APP-MER-000002', 'APP-MER-000003']);
+    const body = text.slice(text.indexOf('\n') + 1);
+    const later = { ...file, sequence: 43, createdAt: CREATED_AT + 1 };
+    const ids = readRecordIds(renderEsrFile(later), fileNameOf(later));
+    expect(ids).toEqual(['APP-MER-000001', 'APP-MER-000002', 'APP-MER-000003']);
+    ids.pop(); // the caller's own array
+    expect(readRecordIds(text, fileNameOf(file))).toHaveLength(3);
+    const name = fileNameOf(file);
+    const header = text.slice(0, text.indexOf('\n'));
+    for (const badHeader of [header.replace('|MER|', '|XYZ|'), header.replace('HDR|APP', 'HDR|DNC'), header + '\r', header.replace('|01', '|02')]) {
+      const bad = `${badHeader}\n${body}`;
+      expect(idsError(bad, name)).toEqual(parseError(bad, name));
+    }
+    expect(idsError(text, 'DE_MER_APP_20210731_00000043.DAT')).toEqual(parseError(text, 'DE_MER_APP_20210731_00000043.DAT'));
+  });
+});
+
+describe('ESR creation stamp (L(17))', () => {
+  const stamp = HEADER_FIELDS.find((f) => f.name === 'createdAt')!.codec;
+
+  it('writes any instant from 1970 to 9999 as UTC YYYYMMDDHHMMSSmmm and reads it back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (epochMs) => {
+        const cell = stamp.encode(epochMs) as string;
+        expect(cell).toBe(new Date(epochMs).toISOString().replace(/[-T:.Z]/g, ''));
+        expect(stamp.decode(cell)).toBe(epochMs);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(stamp.encode(Date.UTC(2021, 6, 31, 14, 0, 0, 7))).toBe('20210731140000007');
+  });
+
+  it('refuses times and dates that do not exist, and anything but 17 digits', () => {
+    for (const cell of ['20210230140000000', '20211301000000000', '20210731240000000', '20210731236000000', '20210731235960000', '2021073114000000', '202107311400000000', '2021073114000000x', '19691231235959999', '00700101000000000']) {
+      expect(() => stamp.decode(cell), cell).toThrow('L(17) expects a UTC timestamp YYYYMMDDHHMMSSmmm');
+    }
+    expect(stamp.decode('20240229235959999')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
   });
 });
