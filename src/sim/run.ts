@@ -85,6 +85,8 @@ const HANDLER_RUN_ENDINGS: ReadonlySet<EventKind> = new Set(['exported', 'alread
 class Timeline implements Recorder {
   readonly events: TimelineEvent[] = [];
   readonly ledger = new Map<string, CommandRecord['messages'][number]>();
+  /** The outcome table, counted as events happen (a sweep keeps no events to count afterwards). */
+  private readonly rows = new Map<OfficeCode, OfficeRow>();
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -95,12 +97,36 @@ class Timeline implements Recorder {
   event(kind: EventKind, office: OfficeCode | null, detail: string | (() => string), message?: SimMessage, delivery?: number): void {
     if (message && kind === 'deliver') this.ledger.get(message.id)!.deliveries++;
     if (message && HANDLER_RUN_ENDINGS.has(kind)) this.ledger.get(message.id)!.attempts++;
-    if (!this.keep && kind !== 'deliver') {
-      this.events.push({ t: 0, kind, office, messageId: null, delivery: delivery ?? null, detail: '' });
-      return;
-    }
+    if (office) this.count(this.row(office), kind, delivery);
+    if (!this.keep) return;
     const text = typeof detail === 'string' ? detail : detail();
     this.events.push({ t: this.scheduler.now() - this.startMs, kind, office, messageId: message?.id ?? null, delivery: delivery ?? null, detail: text });
+  }
+
+  private count(row: OfficeRow, kind: EventKind, delivery: number | undefined): void {
+    if (kind === 'conflict') row.conflicts++;
+    if (HANDLER_RUN_ENDINGS.has(kind)) row.attempts++;
+    else if (kind === 'deliver' && (delivery ?? 1) > 1) row.redeliveries++;
+    else if (kind === 'dead-letter') row.deadLetters++;
+    else if (kind === 'dropped' || kind === 'deleted-on-failure' || kind === 'expired') row.lost++;
+  }
+
+  row(office: OfficeCode): OfficeRow {
+    let row = this.rows.get(office);
+    if (!row) {
+      row = { office, commands: 0, attempts: 0, conflicts: 0, redeliveries: 0, deadLetters: 0, lost: 0, files: [], exported: 0, stuck: 0 };
+      this.rows.set(office, row);
+    }
+    return row;
+  }
+
+  /** The outcome table: the counts of the run's events, and its commands, files and records. */
+  officeRows(result: RunResult, final: readonly ExportRecord[]): OfficeRow[] {
+    for (const command of result.commands) this.row(command.office).commands++;
+    for (const name of result.files) this.row(name.slice(3, 6) as OfficeCode).files.push(name);
+    for (const record of final) if (record.status === 'EXPORTED' && this.rows.has(record.office)) this.row(record.office).exported++;
+    for (const stuck of result.stuck) this.row(stuck.office).stuck++;
+    return [...this.rows.values()].sort((a, b) => (a.office < b.office ? -1 : 1));
   }
 
   fate(message: SimMessage, fate: Fate, detail: string): void {
@@ -243,7 +269,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
   const stop = await scheduler.run({ untilMs: horizonMs, maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS });
   const unsettled = broker.unsettled;
 
-  const final = await memory.findRecords({});
+  const final = memory.peekRecords();
   const checked = checkInvariants({
     initial,
     final,
@@ -278,7 +304,7 @@ export async function runScenario(original: Scenario, seed: number, options: Run
       maxDeliveries: Math.max(0, ...checked.commands.map((c) => c.deliveries)),
     },
   };
-  result.offices = officeRows(result, final);
+  result.offices = timeline.officeRows(result, final);
   result.expectation = checkExpectation(scenario, result);
   return result;
 }
@@ -362,54 +388,6 @@ function scheduleReplays(scenario: Scenario, scheduler: Scheduler, broker: SimBr
       });
     });
   }
-}
-
-function officeRows(result: RunResult, final: readonly ExportRecord[]): OfficeRow[] {
-  const rows = new Map<OfficeCode, OfficeRow>();
-  const row = (office: OfficeCode): OfficeRow => {
-    let existing = rows.get(office);
-    if (!existing) {
-      existing = { office, commands: 0, attempts: 0, conflicts: 0, redeliveries: 0, deadLetters: 0, lost: 0, files: [], exported: 0, stuck: 0 };
-      rows.set(office, existing);
-    }
-    return existing;
-  };
-  for (const command of result.commands) row(command.office).commands++;
-  for (const event of result.events) {
-    if (!event.office) continue;
-    const r = row(event.office);
-    switch (event.kind) {
-      case 'conflict':
-        r.conflicts++;
-        r.attempts++;
-        break;
-      case 'exported':
-      case 'already-exported':
-      case 'nothing-to-export':
-      case 'unavailable':
-      case 'invalid':
-      case 'crash':
-        r.attempts++;
-        break;
-      case 'deliver':
-        if ((event.delivery ?? 1) > 1) r.redeliveries++;
-        break;
-      case 'dead-letter':
-        r.deadLetters++;
-        break;
-      case 'dropped':
-      case 'deleted-on-failure':
-      case 'expired':
-        r.lost++;
-        break;
-      default:
-        break;
-    }
-  }
-  for (const name of result.files) row(name.slice(3, 6) as OfficeCode).files.push(name);
-  for (const record of final) if (record.status === 'EXPORTED' && rows.has(record.office)) row(record.office).exported++;
-  for (const stuck of result.stuck) row(stuck.office).stuck++;
-  return [...rows.values()].sort((a, b) => (a.office < b.office ? -1 : 1));
 }
 
 /** Does the run match what the scenario says should happen? */

@@ -178,6 +178,14 @@ export class MemoryStore implements Store {
       .sort(byId);
   }
 
+  /**
+   * Every record as the store holds it, not copied: for a caller that only reads them, once the
+   * store is done with (the simulator's final check of every seed). Not part of the Store contract.
+   */
+  peekRecords(): readonly Readonly<ExportRecord>[] {
+    return [...this.records.values()];
+  }
+
   async findBatch(key: string): Promise<Batch | null> {
     const batch = this.batches.get(key);
     return batch ? cloneBatch(batch) : null;
