@@ -285,12 +285,14 @@ export function timestamp(): Codec<number> {
     },
     decode(cell) {
       const part = (from: number, to: number) => digitsAt(cell, from, to);
-      const day = cell.length === 17 ? expandCached(cell.slice(0, 8)) : null;
+      const year = part(0, 4);
       const hour = part(8, 10);
       const minute = part(10, 12);
       const second = part(12, 14);
       const milli = part(14, 17);
-      const epochMs = day === null ? -1 : Date.parse(`${day}T00:00:00Z`) + ((hour * 60 + minute) * 60 + second) * 1000 + milli;
+      // The date's own checks (a real day) first; Date.UTC then reads it without rolling over (and 1970+ is no two-digit year).
+      const valid = cell.length === 17 && year >= 1970 && expandCached(cell.slice(0, 8)) !== null;
+      const epochMs = valid ? Date.UTC(year, part(4, 6) - 1, part(6, 8), hour, minute, second, milli) : -1;
       if (epochMs < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
         throw new FieldProblem(`L(17) expects a UTC timestamp YYYYMMDDHHMMSSmmm, got ${describe(cell)}`);
       }
