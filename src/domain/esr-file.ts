@@ -356,15 +356,13 @@ function decodeLine(fileName: string | undefined, lineNo: number, raw: string, f
   }
   const escaped = raw.includes(ESCAPE);
   const values = new Array<unknown>(fields.length);
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    try {
-      values[i] = f.codec.decode(escaped ? unescapeCell(cells[i]!) : cells[i]!);
-    } catch (error) {
-      if (!(error instanceof FieldProblem)) throw error;
-      const column = columnOf(cells, i) + error.offset;
-      throw new EsrFileError(fileName, lineNo, column, `field ${i + 1} (${f.name}) of ${what}: ${error.message}`, { cause: error });
-    }
+  let i = 0;
+  try {
+    for (; i < fields.length; i++) values[i] = fields[i]!.codec.decode(escaped ? unescapeCell(cells[i]!) : cells[i]!);
+  } catch (error) {
+    if (!(error instanceof FieldProblem)) throw error;
+    const column = columnOf(cells, i) + error.offset;
+    throw new EsrFileError(fileName, lineNo, column, `field ${i + 1} (${fields[i]!.name}) of ${what}: ${error.message}`, { cause: error });
   }
   return values;
 }
