@@ -33,8 +33,8 @@ export interface HandlerDeps {
   clock: Clock;
   counterStrategy: CounterStrategy;
   log?: Logger;
-  /** Called before each step; throwing from it injects a crash at that step (tests, simulator). */
-  beforeStep?: (step: HandlerStep, command: ExportCommand) => void | Promise<void>;
+  /** Called before each step; throwing from it injects a crash at that step (tests, simulator). Synchronous: the handler does not wait between steps. */
+  beforeStep?: (step: HandlerStep, command: ExportCommand) => void;
 }
 
 /**
@@ -85,7 +85,7 @@ async function exportFor(deps: HandlerDeps, log: Logger, command: ExportCommand)
     if (unfinished.key !== key) await finishBatch(deps, log, command, unfinished, true);
   }
 
-  await step('select');
+  step('select');
   const existing = await store.findBatch(key);
   if (existing) return existing.state === 'complete' ? alreadyExported(store, existing) : finishBatch(deps, log, command, existing, true);
 
@@ -98,10 +98,10 @@ async function exportFor(deps: HandlerDeps, log: Logger, command: ExportCommand)
   });
   if (exportable.length === 0) return { kind: 'nothing-to-export' };
 
-  await step('allocate-sequence');
+  step('allocate-sequence');
   const sequence = await allocateSequence(store, deps.counterStrategy, command.type);
 
-  await step('open-batch');
+  step('open-batch');
   const batch: Batch = {
     key,
     type: command.type,
@@ -139,7 +139,7 @@ async function finishBatch(
   let recordCount: number;
 
   if (batch.state === 'open') {
-    await step('claim-records');
+    step('claim-records');
     const claimed = await store.claimRecords(batch.key, batch.recordIds);
     // Once one claim has finished, the set of records this batch owns can no longer change. When it
     // got every candidate, that set is the candidates in hand: no need to read them again.
@@ -147,23 +147,23 @@ async function finishBatch(
       candidates && claimed === candidates.length ? candidates : await store.findRecords({ batchKey: batch.key });
     recordCount = records.length;
 
-    await step('write-file');
+    step('write-file');
     if (records.length > 0) {
       const { type, office, runDate, sequence, createdAt } = batch;
       await outbox.write(batch.fileName, renderEsrFile({ type, office, runDate, sequence, createdAt, records }));
     }
 
-    await step('mark-written');
+    step('mark-written');
     await store.advanceBatch(batch.key, 'open', 'written');
   } else {
     recordCount = (await store.findRecords({ batchKey: batch.key })).length;
   }
 
   if (batch.state !== 'complete') {
-    await step('mark-exported');
+    step('mark-exported');
     if (recordCount > 0) await store.markExported(batch.key, batch.fileName, clock.now());
 
-    await step('complete');
+    step('complete');
     await store.advanceBatch(batch.key, 'written', 'complete');
   }
 

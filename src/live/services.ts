@@ -8,7 +8,7 @@ import type { Broker } from '../engine/broker.js';
 import { systemClock } from '../engine/clock.js';
 import { SimStore, type Timekeeper } from '../sim/models/store.js';
 import type { Scenario } from '../sim/scenario.js';
-import { MemoryStore } from '../store/memory.js';
+import { MemoryState } from '../store/memory.js';
 import { MongoStore } from '../store/mongo.js';
 import type { Store } from '../store/store.js';
 import type { RealSettings } from './settings.js';
@@ -52,7 +52,7 @@ export async function openLiveStore(scenario: Scenario, seed: number, mongodbUri
     jitterMs: storeSpec.jitterMs ?? 0,
     writeFileMs: storeSpec.writeFileMs ?? 20,
   };
-  return { store: new SimStore(new MemoryStore(), realTime, new Random(seed).fork('store'), timing, []), kind: 'model', cleanup: async () => undefined };
+  return { store: new SimStore(new MemoryState(), realTime, new Random(seed).fork('store'), timing, []), kind: 'model', cleanup: async () => undefined };
 }
 
 export interface LiveBroker {

@@ -7,7 +7,7 @@ import { generateRecords } from '../domain/synthetic.js';
 import { handleCommand } from '../engine/handle-command.js';
 import { describeOutcome } from '../engine/outcome.js';
 import { MemoryOutbox } from '../engine/outboxes/memory.js';
-import { MemoryStore } from '../store/memory.js';
+import { MemoryState } from '../store/memory.js';
 import { crashAt, describeFaults, InjectedCrash, planFaults, type FaultPlan } from './faults.js';
 import { checkInvariants, type CommandRecord } from './invariants.js';
 import type { Fate, Recorder, SimBroker, SimMessage } from './models/broker.js';
@@ -215,8 +215,8 @@ export async function runScenario(original: Scenario, seed: number, options: Run
   const timeline = new Timeline(scheduler, startMs, options.timeline ?? true);
 
   const initial = plan.records;
-  const memory = new MemoryStore();
-  await memory.insertRecords(initial); // frozen: kept without a copy
+  const memory = new MemoryState();
+  memory.insertRecords(initial); // frozen: kept without a copy
   const storeSpec = scenario.store ?? {};
   const outbox = new MemoryOutbox();
   const simOutbox = new SimOutbox(outbox, scheduler, storeSpec.writeFileMs ?? 20);

@@ -140,12 +140,15 @@ export class Scheduler implements Clock {
     this.at(this.current + Math.max(0, delayMs), label, run, access);
   }
 
-  /** A promise settled by an event after `delayMs`: how simulated I/O takes time. */
+  /**
+   * A promise settled by an event after `delayMs`: how simulated I/O takes time. `work` answering at
+   * once (the in-memory store) settles it in that event, with no promise of its own to wait for.
+   */
   delay<T>(delayMs: number, label: string, work: () => T | Promise<T>, access: Access | null = null): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.after(delayMs, label, () => {
         try {
-          Promise.resolve(work()).then(resolve, reject);
+          resolve(work());
         } catch (error) {
           reject(error);
         }

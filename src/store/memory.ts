@@ -80,15 +80,22 @@ function cloneBatch(batch: Batch): Batch {
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** The Store's operations, answered at once: what the in-memory store does behind its promises. */
+export type SyncStore = {
+  [K in Exclude<keyof Store, 'init' | 'close' | 'incrementCounterInTransaction'>]: Store[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
+};
+
 /**
- * The in-memory store: same semantics as the Mongo store (held to the same contract suite), copies
- * in and out so callers never share state with it — except frozen records (freezeRecord), which
+ * The in-memory store's contents and operations, synchronous: MemoryStore is this behind the Store
+ * interface; the simulator calls it directly inside its own virtual latency (a promise per
+ * operation less). Same semantics as the Mongo store (held to the same contract suite), copies in
+ * and out so callers never share state with it — except frozen records (freezeRecord), which
  * nobody can change: one that comes in frozen is kept and handed out as it is until the store
  * changes it (it changes a copy of its own). The simulator loads one frozen data set into a fresh
  * store for every seed. Every method is atomic, like a single-document MongoDB operation; the
  * simulator adds latency and interleaving around them.
  */
-export class MemoryStore implements Store {
+export class MemoryState implements SyncStore {
   private readonly records = new Map<string, ExportRecord>();
   /** Records per office and type, so selection does not scan other offices. */
   private readonly byOfficeAndType = new Map<string, Set<string>>();
@@ -99,10 +106,7 @@ export class MemoryStore implements Store {
   private readonly unfinished = new Map<string, Set<Batch>>();
   private readonly counters = new Map<string, CounterValue>();
 
-  async init(): Promise<void> {}
-  async close(): Promise<void> {}
-
-  async insertRecords(records: readonly ExportRecord[]): Promise<void> {
+  insertRecords(records: readonly ExportRecord[]): void {
     const incoming = new Set<string>();
     for (const record of records) {
       if (this.records.has(record.id) || incoming.has(record.id)) throw new Error(`duplicate record id ${record.id}`);
@@ -132,7 +136,7 @@ export class MemoryStore implements Store {
     ids.add(id);
   }
 
-  async findExportable(type: FileType, office: OfficeCode, from: IsoDate, to: IsoDate): Promise<ExportRecord[]> {
+  findExportable(type: FileType, office: OfficeCode, from: IsoDate, to: IsoDate): ExportRecord[] {
     const found: ExportRecord[] = [];
     for (const id of this.byOfficeAndType.get(`${type}:${office}`) ?? []) {
       const record = this.records.get(id)!;
@@ -143,7 +147,7 @@ export class MemoryStore implements Store {
     return found.sort(byId);
   }
 
-  async claimRecords(batchKey: string, ids: readonly string[]): Promise<number> {
+  claimRecords(batchKey: string, ids: readonly string[]): number {
     let ours = 0;
     for (const id of new Set(ids)) { // an id listed twice is still one record
       const record = this.records.get(id);
@@ -157,7 +161,7 @@ export class MemoryStore implements Store {
     return ours;
   }
 
-  async markExported(batchKey: string, fileName: string, exportedAt: number): Promise<number> {
+  markExported(batchKey: string, fileName: string, exportedAt: number): number {
     let changed = 0;
     for (const id of this.byBatch.get(batchKey) ?? []) {
       const stored = this.records.get(id)!;
@@ -172,7 +176,7 @@ export class MemoryStore implements Store {
     return changed;
   }
 
-  async findRecords(query: RecordQuery): Promise<ExportRecord[]> {
+  findRecords(query: RecordQuery): ExportRecord[] {
     const ids =
       typeof query.batchKey === 'string'
         ? this.byBatch.get(query.batchKey)
@@ -201,22 +205,22 @@ export class MemoryStore implements Store {
     return [...this.records.values()];
   }
 
-  async findBatch(key: string): Promise<Batch | null> {
+  findBatch(key: string): Batch | null {
     const batch = this.batches.get(key);
     return batch ? cloneBatch(batch) : null;
   }
 
-  async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
+  findUnfinishedBatches(type: FileType, office: OfficeCode): Batch[] {
     const unfinished = this.unfinished.get(`${type}:${office}`);
     if (!unfinished?.size) return []; // nearly always: every command asks first
     return [...unfinished].map((b) => cloneBatch(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
-  async listBatches(): Promise<Batch[]> {
+  listBatches(): Batch[] {
     return [...this.batches.values()].map((b) => cloneBatch(b)).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
-  async createBatch(batch: Batch): Promise<'created' | 'exists'> {
+  createBatch(batch: Batch): 'created' | 'exists' {
     if (this.batches.has(batch.key)) return 'exists';
     const stored = cloneBatch(batch);
     this.batches.set(batch.key, stored);
@@ -224,7 +228,7 @@ export class MemoryStore implements Store {
     return 'created';
   }
 
-  async advanceBatch(key: string, from: BatchState, to: BatchState): Promise<boolean> {
+  advanceBatch(key: string, from: BatchState, to: BatchState): boolean {
     const batch = this.batches.get(key);
     if (!batch || batch.state !== from) return false;
     batch.state = to;
@@ -240,26 +244,73 @@ export class MemoryStore implements Store {
     else batches.add(batch);
   }
 
-  async readCounter(name: string): Promise<CounterValue> {
+  readCounter(name: string): CounterValue {
     return { ...(this.counters.get(name) ?? { value: 0, version: 0 }) };
   }
 
-  async compareAndSetCounter(name: string, expectedVersion: number, value: number): Promise<boolean> {
+  compareAndSetCounter(name: string, expectedVersion: number, value: number): boolean {
     const current = this.counters.get(name) ?? { value: 0, version: 0 };
     if (current.version !== expectedVersion) return false;
     this.counters.set(name, { value, version: expectedVersion + 1 });
     return true;
   }
 
-  async incrementCounter(name: string): Promise<number> {
+  incrementCounter(name: string): number {
     const current = this.counters.get(name) ?? { value: 0, version: 0 };
     const next = { value: current.value + 1, version: current.version + 1 };
     this.counters.set(name, next);
     return next.value;
   }
 
+}
+
+/** The in-memory store: a MemoryState behind the Store interface. */
+export class MemoryStore implements Store {
+  readonly state = new MemoryState();
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+  async insertRecords(records: readonly ExportRecord[]): Promise<void> {
+    this.state.insertRecords(records);
+  }
+  async findExportable(type: FileType, office: OfficeCode, from: IsoDate, to: IsoDate): Promise<ExportRecord[]> {
+    return this.state.findExportable(type, office, from, to);
+  }
+  async claimRecords(batchKey: string, ids: readonly string[]): Promise<number> {
+    return this.state.claimRecords(batchKey, ids);
+  }
+  async markExported(batchKey: string, fileName: string, exportedAt: number): Promise<number> {
+    return this.state.markExported(batchKey, fileName, exportedAt);
+  }
+  async findRecords(query: RecordQuery): Promise<ExportRecord[]> {
+    return this.state.findRecords(query);
+  }
+  async findBatch(key: string): Promise<Batch | null> {
+    return this.state.findBatch(key);
+  }
+  async findUnfinishedBatches(type: FileType, office: OfficeCode): Promise<Batch[]> {
+    return this.state.findUnfinishedBatches(type, office);
+  }
+  async listBatches(): Promise<Batch[]> {
+    return this.state.listBatches();
+  }
+  async createBatch(batch: Batch): Promise<'created' | 'exists'> {
+    return this.state.createBatch(batch);
+  }
+  async advanceBatch(key: string, from: BatchState, to: BatchState): Promise<boolean> {
+    return this.state.advanceBatch(key, from, to);
+  }
+  async readCounter(name: string): Promise<CounterValue> {
+    return this.state.readCounter(name);
+  }
+  async compareAndSetCounter(name: string, expectedVersion: number, value: number): Promise<boolean> {
+    return this.state.compareAndSetCounter(name, expectedVersion, value);
+  }
+  async incrementCounter(name: string): Promise<number> {
+    return this.state.incrementCounter(name);
+  }
   /** In one process a transaction cannot be interleaved; the simulator models its conflicts. */
   async incrementCounterInTransaction(name: string): Promise<number> {
-    return this.incrementCounter(name);
+    return this.state.incrementCounter(name);
   }
 }

@@ -4,7 +4,7 @@ import type { Random } from '../../domain/random.js';
 import type { ExportRecord, FileType } from '../../domain/records.js';
 import type { Outbox } from '../../engine/outbox.js';
 import { StoreUnavailableError, WriteConflictError } from '../../store/errors.js';
-import type { MemoryStore } from '../../store/memory.js';
+import type { MemoryState } from '../../store/memory.js';
 import type { Batch, BatchState, CounterValue, RecordQuery, Store } from '../../store/store.js';
 import type { Access } from '../scheduler.js';
 import type { StoreOperation } from '../scenario-types.js';
@@ -48,7 +48,7 @@ export class SimStore implements Store {
   operations = 0;
 
   constructor(
-    private readonly inner: MemoryStore,
+    private readonly inner: MemoryState,
     private readonly scheduler: Timekeeper,
     private readonly random: Random,
     private readonly timing: StoreTiming,
@@ -60,7 +60,7 @@ export class SimStore implements Store {
     return base + (this.timing.jitterMs > 0 ? this.random.int(0, this.timing.jitterMs) : 0);
   }
 
-  private op<T>(name: StoreOperation, work: () => Promise<T>, access: Access | null = null): Promise<T> {
+  private op<T>(name: StoreOperation, work: () => T, access: Access | null = null): Promise<T> {
     this.operations++;
     return this.scheduler.delay(this.latency(name), `store.${name}`, this.outages.length === 0 ? work : () => {
       const now = this.scheduler.now();
@@ -70,15 +70,11 @@ export class SimStore implements Store {
     }, access);
   }
 
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
   /** Seeding the data set is not part of the run: no latency. */
-  insertRecords(records: readonly ExportRecord[]): Promise<void> {
-    return this.inner.insertRecords(records);
+  async insertRecords(records: readonly ExportRecord[]): Promise<void> {
+    this.inner.insertRecords(records);
   }
   findExportable(type: FileType, office: OfficeCode, from: IsoDate, to: IsoDate): Promise<ExportRecord[]> {
     return this.op('findExportable', () => this.inner.findExportable(type, office, from, to));
