@@ -62,16 +62,31 @@ export interface Distribution {
   max: number;
 }
 
-export function distribution(values: readonly number[]): Distribution {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+/**
+ * Counted, not sorted: a sweep's distributions hold one value per command of every seed (440,000 for
+ * 10,000 seeds of the 2021 burst) and only a few distinct ones; sorting them all took a third of a second.
+ */
+export function distribution(values: Iterable<number>): Distribution {
+  const counts = new Map<number, number>();
+  let n = 0;
+  let sum = 0;
+  for (const v of values) {
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+    n++;
+    sum += v;
+  }
+  const distinct = [...counts.keys()].sort((a, b) => a - b);
   const histogram: Record<string, number> = {};
-  for (const v of sorted) histogram[v] = (histogram[v] ?? 0) + 1;
-  return {
-    histogram,
-    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
-    p50: at(0.5),
-    p95: at(0.95),
-    max: sorted.at(-1) ?? 0,
+  for (const v of distinct) histogram[v] = counts.get(v)!;
+  /** The value at position ⌊q·n⌋ of the values in order. */
+  const at = (q: number) => {
+    const position = Math.min(n - 1, Math.floor(q * n));
+    let seen = 0;
+    for (const v of distinct) {
+      seen += counts.get(v)!;
+      if (seen > position) return v;
+    }
+    return 0;
   };
+  return { histogram, mean: n ? sum / n : 0, p50: at(0.5), p95: at(0.95), max: distinct.at(-1) ?? 0 };
 }
