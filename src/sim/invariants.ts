@@ -118,7 +118,7 @@ export function checkInvariants(state: FinalState): { violations: Violation[]; s
       kind: 'command-vanished',
       detail: `${command.commandId} (${command.batchKey}) vanished: ${command.detail}`,
       t: latest(timing, record.messages.map((m) => m.fateAt)),
-      event: `the last message of ${command.commandId} was ${command.detail.slice(0, command.detail.indexOf(':'))}`,
+      event: `the last message of ${command.commandId} was ${command.detail.split(':', 1)[0]}`,
       office: command.office,
     });
   });

@@ -111,7 +111,7 @@ class Timeline implements Recorder {
     else if (kind === 'dropped' || kind === 'deleted-on-failure' || kind === 'expired') row.lost++;
   }
 
-  row(office: OfficeCode): OfficeRow {
+  private row(office: OfficeCode): OfficeRow {
     let row = this.rows.get(office);
     if (!row) {
       row = { office, commands: 0, attempts: 0, conflicts: 0, redeliveries: 0, deadLetters: 0, lost: 0, files: [], exported: 0, stuck: 0 };
