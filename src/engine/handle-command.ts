@@ -58,10 +58,7 @@ export async function handleCommand(deps: HandlerDeps, body: unknown): Promise<O
     if (deps.log) log.log('info', 'command handled', { outcome: outcome.kind, ...outcome });
     return outcome;
   } catch (error) {
-    if (error instanceof WriteConflictError) {
-      log.log('warn', 'conflict', { reason: error.message });
-      return { kind: 'conflict', reason: error.message };
-    }
+    if (error instanceof WriteConflictError) return conflicted(log, error.message);
     if (error instanceof StoreUnavailableError) {
       log.log('warn', 'store unavailable', { reason: error.message });
       return { kind: 'unavailable', reason: error.message };
@@ -99,7 +96,9 @@ async function exportFor(deps: HandlerDeps, log: Logger, command: ExportCommand)
   if (exportable.length === 0) return { kind: 'nothing-to-export' };
 
   step('allocate-sequence');
-  const sequence = await allocateSequence(store, deps.counterStrategy, command.type);
+  const allocation = await allocateSequence(store, deps.counterStrategy, command.type);
+  if ('conflict' in allocation) return conflicted(log, allocation.conflict);
+  const { sequence } = allocation;
 
   step('open-batch');
   const batch: Batch = {
@@ -172,6 +171,12 @@ async function finishBatch(
     return { kind: 'nothing-to-export' };
   }
   return { kind: 'exported', fileName: batch.fileName, recordCount, sequence: batch.sequence, resumed };
+}
+
+/** Lost a race for the Counter or a document: retryable, the broker's to deliver again. */
+function conflicted(log: Logger, reason: string): Outcome {
+  log.log('warn', 'conflict', { reason });
+  return { kind: 'conflict', reason };
 }
 
 async function alreadyExported(store: Store, batch: Batch): Promise<Outcome> {
